@@ -1,0 +1,1 @@
+#include "rules/path_normalizer.h"

@@ -1,0 +1,1 @@
+#include "rules/route_precedence.h"

@@ -1,0 +1,60 @@
+// RouteTable: the compiled, immutable form of a RuleSet that the router reads on every request.
+//
+// Built once per rules version off the request path, then shared read-only between I/O threads
+// through an atomically swapped shared_ptr. match() allocates nothing and takes no lock; it walks
+// a segment trie, so its cost grows with the path's depth, not with the number of routes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "rules/rule_set.h"
+#include "rules/target_url.h"
+
+namespace strangler {
+
+struct CompiledTarget {
+  Target target;
+  TargetUrl url;
+};
+
+struct CompiledRoute {
+  const Route* route = nullptr;  // nullptr for the default route (no rule matched)
+  std::size_t target_index = 0;
+  // Valid only when route && !route->split_target.empty().
+  std::size_t split_target_index = 0;
+};
+
+class RouteTable {
+ public:
+  // Compiles `rules`. Throws RuleError when the set is inconsistent: a route naming an unknown
+  // target, no "legacy" target, an unparsable target URL, or two ambiguous routes.
+  static std::shared_ptr<const RouteTable> build(RuleSet rules);
+
+  // The most specific route admitting (method, normalized_path), or the default route (which
+  // sends everything to "legacy"). Never null.
+  const CompiledRoute& match(std::string_view method, std::string_view normalized_path) const;
+
+  const CompiledTarget& target(std::size_t index) const { return targets_[index]; }
+  std::size_t target_count() const { return targets_.size(); }
+  const RuleSet& rules() const { return rules_; }
+  std::int64_t version() const { return rules_.version; }
+
+  ~RouteTable();
+  RouteTable(const RouteTable&) = delete;
+  RouteTable& operator=(const RouteTable&) = delete;
+
+ private:
+  struct Node;
+  RouteTable();
+
+  RuleSet rules_;
+  std::vector<CompiledTarget> targets_;
+  std::vector<CompiledRoute> routes_;  // parallel to rules_.routes
+  CompiledRoute default_route_;
+  std::unique_ptr<Node> root_;
+};
+
+}  // namespace strangler

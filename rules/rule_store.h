@@ -1,0 +1,113 @@
+// RuleStore: the rule set kept in SQLite, and the only code that writes it.
+//
+// Every mutating call is one transaction (BEGIN IMMEDIATE, with a busy timeout): it validates,
+// writes, bumps the rules version and appends one row to the change history, or it throws
+// RuleError / StoreError and leaves the database exactly as it was (refusals write no history).
+// Every statement uses bound parameters. The database runs in WAL mode so that the router can
+// read while stranglerctl writes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rules/rule_set.h"
+
+namespace strangler {
+
+// Failures of the database itself (missing file, not a rule set, locked, corrupt, I/O error).
+// One-line message for the user.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Who made a change and with what command line; recorded in the history.
+struct ChangeContext {
+  std::string user;
+  std::string command;
+};
+
+struct ChangeRecord {
+  std::int64_t id = 0;
+  std::string at;       // RFC 3339 UTC
+  std::string user;
+  std::string command;  // the command line as typed
+  std::string kind;     // "init", "target add", "route flip", "undo", ...
+  std::string before;   // JSON text of the affected entity before ("null" if it did not exist)
+  std::string after;    // JSON text after ("null" if it was removed)
+  std::optional<std::int64_t> undone_by;  // id of the undo that reverted this change
+};
+
+struct TargetPatch {
+  std::optional<std::string> url;
+  std::optional<int> connect_timeout_ms;
+  std::optional<int> timeout_ms;
+};
+
+// Picks one route by its pattern text; methods/exact narrow it down when several share it.
+struct RouteSelector {
+  std::string pattern;
+  std::optional<std::string> methods;
+  std::optional<bool> exact;
+};
+
+struct RouteSpec {
+  std::string pattern;
+  bool exact = false;
+  std::string methods;  // "" for every method
+  std::string target;
+};
+
+struct FlipSpec {
+  RouteSelector route;
+  std::string to;
+  std::optional<int> percent;  // 1..99 for a gradual flip; nullopt completes the flip
+  std::string sticky_header;   // only with percent; "" means the client address
+};
+
+class RuleStore {
+ public:
+  // Creates a new rule set at `path` with the "legacy" target. Refuses (StoreError) when the file
+  // already holds a rule set.
+  static RuleStore create(const std::string& path, const std::string& legacy_url,
+                          const ChangeContext& ctx);
+  // Opens an existing rule set; StoreError when missing, unreadable or not a rule set.
+  // `read_only` opens without write access (the router).
+  static RuleStore open(const std::string& path, bool read_only = false);
+
+  RuleStore(RuleStore&&) noexcept;
+  RuleStore& operator=(RuleStore&&) noexcept;
+  ~RuleStore();
+
+  std::vector<Target> targets();
+  void add_target(const Target& target, const ChangeContext& ctx);
+  void set_target(const std::string& name, const TargetPatch& patch, const ChangeContext& ctx);
+  void remove_target(const std::string& name, const ChangeContext& ctx);
+
+  std::vector<Route> routes();
+  Route add_route(const RouteSpec& spec, const ChangeContext& ctx);
+  void remove_route(const RouteSelector& selector, const ChangeContext& ctx);
+  Route flip_route(const FlipSpec& spec, const ChangeContext& ctx);
+
+  // Newest first; limit 0 means all.
+  std::vector<ChangeRecord> history(std::size_t limit = 0);
+  // Reverts the newest change that is neither an undo nor already undone, records the undo,
+  // and returns the reverted change. RuleError when there is nothing to undo.
+  ChangeRecord undo(const ChangeContext& ctx);
+
+  // Targets, routes and version read in one transaction, so they are consistent with each other.
+  RuleSet load_rule_set();
+  // Bumped by every rule change; cheap to poll.
+  std::int64_t rules_version();
+
+ private:
+  struct Impl;
+  explicit RuleStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strangler

@@ -1,0 +1,1 @@
+#include "rules/target_url.h"
