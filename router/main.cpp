@@ -1,1 +1,113 @@
-int main() { return 0; }
+// strangler-router: the proxy's entry point. Parses the command line, loads the rules (refusing
+// to start without them), starts the admin listener, the reloader and the proxy threads, and
+// shuts down on SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "router/admin_server.h"
+#include "router/log.h"
+#include "router/proxy_server.h"
+#include "router/rules_reloader.h"
+
+namespace {
+
+struct Options {
+  std::string db;
+  std::string listen = "127.0.0.1:8080";
+  std::string admin = "127.0.0.1:8081";
+  int threads = 0;
+  bool no_target_header = false;
+  int reload_interval_ms = 250;
+  std::uint64_t max_body = 10 * 1024 * 1024;
+  int header_timeout_ms = 30000;
+};
+
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("--db", o.db, "rules database (created with stranglerctl init)")
+      ->envname("STRANGLER_DB");
+  app.add_option("--listen", o.listen, "proxy address HOST:PORT (port 0: any free port)");
+  app.add_option("--admin", o.admin, "admin address HOST:PORT (loopback unless you mean it)");
+  app.add_option("--threads", o.threads, "I/O threads (default: one per core)")
+      ->check(CLI::Range(0, 256));
+  app.add_flag("--no-target-header", o.no_target_header, "do not add X-Strangler-Target");
+  app.add_option("--reload-interval-ms", o.reload_interval_ms, "how often to poll for rule changes")
+      ->check(CLI::Range(10, 60000));
+  app.add_option("--max-body", o.max_body, "largest request body in bytes")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
+  app.add_option("--header-timeout-ms", o.header_timeout_ms,
+                 "time allowed to receive a request's headers")
+      ->check(CLI::Range(100, 3600000));
+}
+
+int run(const Options& o) {
+  using namespace strangler;
+  if (o.db.empty()) throw std::runtime_error("no rules database: pass --db PATH or set STRANGLER_DB");
+  auto listen = parse_listen_address(o.listen);
+  auto admin = parse_listen_address(o.admin);
+  if (listen.host == admin.host && listen.port == admin.port && listen.port != 0) {
+    throw std::runtime_error("--admin must not be the proxy's own address");
+  }
+  RouteSnapshot snapshot;
+  Readiness readiness;
+  RulesReloader reloader(o.db, snapshot, readiness, std::chrono::milliseconds(o.reload_interval_ms));
+  reloader.load_initial();
+
+  ProxyOptions proxy_options;
+  proxy_options.add_target_header = !o.no_target_header;
+  proxy_options.max_body = o.max_body;
+  proxy_options.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
+  int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+  ProxyServer proxy(listen, threads, proxy_options, snapshot);
+  AdminServer admin_server(admin, snapshot, readiness);
+
+  reloader.start();
+  admin_server.start();
+  proxy.start();
+  std::printf("strangler-router listening on http://%s:%u\n", listen.host.c_str(), proxy.port());
+  std::printf("strangler-router admin on http://%s:%u\n", admin.host.c_str(), admin_server.port());
+  std::fflush(stdout);
+  log_line(fmt::format("serving rules version {} with {} threads", snapshot.load()->version(),
+                       threads));
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  log_line(fmt::format("signal {}: shutting down", received));
+  proxy.stop(std::chrono::seconds(5));
+  admin_server.stop();
+  reloader.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals in every thread (they inherit this mask); main waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"strangler-router: routes each request to the monolith or an extracted service"};
+  Options options;
+  add_options(app, options);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strangler-router: %s\n", e.what());
+    return 1;
+  }
+}

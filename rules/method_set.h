@@ -13,12 +13,18 @@ class MethodSet {
   MethodSet() = default;
 
   // Parses "GET,HEAD" (case-insensitive, spaces allowed around commas). Throws RuleError on an
-  // unknown or empty method name. An empty string yields the "every method" set.
+  // unknown or empty method name. An empty (or all-blank) string yields the "every method" set.
+  // Known methods: GET HEAD POST PUT DELETE PATCH OPTIONS TRACE CONNECT. GET does not imply HEAD.
   static MethodSet parse(std::string_view list);
 
   bool all() const { return bits_ == 0; }
-  // True when a request with this method (as sent, case-sensitive per RFC 9110) is admitted.
-  bool admits(std::string_view method) const;
+  // True when a request with this method (as sent, case-sensitive per RFC 9110) is admitted:
+  // "get" is not GET, and extension methods ("PURGE") are admitted only by the every-method set.
+  bool admits(std::string_view method) const { return admits_bit(method_bit(method)); }
+  // The bit of a request method (case-sensitive); 0 for a method without a bit of its own. Lets a
+  // caller that tests one method against many sets look the name up once.
+  static std::uint16_t method_bit(std::string_view method);
+  bool admits_bit(std::uint16_t bit) const { return bits_ == 0 || (bits_ & bit) != 0; }
   // True when some method is admitted by both sets.
   bool overlaps(const MethodSet& other) const;
   // Canonical text: "GET,HEAD" in a fixed order, "" for every method.

@@ -4,7 +4,16 @@
 // upper-case the hex digits of the escapes that remain, merge repeated slashes, remove "." and
 // ".." segments. Refused, because no safe meaning exists or because back ends disagree on them:
 // ".." above the root, encoded '/', '\', ';', '?', '#' or NUL, "%u" escapes, malformed escapes,
-// a raw backslash, control bytes, and anything that does not start with '/'.
+// a raw backslash, control bytes (0x00-0x1F, DEL), a space, a raw '?' or '#', and anything that
+// does not start with '/'.
+//
+// What a normalized path holds: '/', unreserved characters, sub-delims (including ';'), ':', '@',
+// and %XX escapes with upper-case hex of bytes that are not unreserved. Bytes that RFC 3986 does
+// not allow raw in a path but that carry no special meaning ('"' '<' '>' '[' ']' '^' '`' '{' '|'
+// '}' and bytes >= 0x80, such as raw UTF-8) are percent-encoded rather than refused, so that
+// "/caf\xC3\xA9" and "/caf%C3%A9" route (and forward) alike. A trailing slash is kept as is:
+// "/orders/" stays "/orders/" (a prefix route "/orders" matches it, an exact one does not), and a
+// dot segment at the end leaves one ("/a/b/.." is "/a/"). "/" is the only one-character result.
 #pragma once
 
 #include <string>
@@ -18,7 +27,19 @@ struct NormalizedPath {
   std::string error;  // one-line reason when not ok
 };
 
-// `raw` is the path part of the request target only (no query, no fragment).
+// `raw` is the path part of the request target only (no query, no fragment). One pass over `raw`;
+// allocates only the result (and the message on refusal).
 NormalizedPath normalize_path(std::string_view raw);
+
+// The alphabet of normalized paths, shared with the pattern parser.
+namespace path_alphabet {
+// ALPHA, DIGIT, '-', '.', '_', '~': decoded when escaped.
+bool unreserved(unsigned char c);
+// Bytes a normalized path holds as themselves, besides '/' and the '%' of escapes: unreserved,
+// sub-delims ("!$&'()*+,;="), ':' and '@'.
+bool raw_allowed(unsigned char c);
+// Bytes whose escapes are refused: '/', '\', ';', '?', '#' and NUL.
+bool escape_refused(unsigned char decoded);
+}  // namespace path_alphabet
 
 }  // namespace strangler

@@ -5,6 +5,16 @@
 // on segment boundaries ("/orders" matches "/orders" and "/orders/7", never "/ordersX"); an exact
 // pattern matches only its own path. Patterns are written in normalized form (see
 // path_normalizer.h) so that a pattern and a normalized request path compare byte for byte.
+//
+// Request paths are split into segments after the leading '/': "/" has no segments, "/orders/7"
+// has ["orders", "7"], and "/orders/" (trailing slash) has ["orders", ""]. So the prefix pattern
+// "/orders" matches "/orders/" (it is at or below "/orders"), while the exact pattern "/orders"
+// does not, and the exact pattern "/" matches only "/". A "*" never matches an empty segment:
+// "/orders/*" matches "/orders/7" and "/orders/7/", not "/orders/".
+//
+// Allowed in a segment: unreserved characters, sub-delims other than ';' ("!$&'()+,=" and '*'
+// only as a whole segment), ':', '@', and %XX escapes with upper-case hex of bytes that are not
+// unreserved (and not '/', '\', ';', '?', '#' or NUL, which a normalized path never holds).
 #pragma once
 
 #include <string>

@@ -7,23 +7,20 @@
 // read while stranglerctl writes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "rules/rule_set.h"
+#include "rules/store_error.h"
 
 namespace strangler {
 
-// Failures of the database itself (missing file, not a rule set, locked, corrupt, I/O error).
-// One-line message for the user.
-class StoreError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// How long a writer waits for another writer's lock before giving up with a StoreError.
+inline constexpr std::chrono::milliseconds kDefaultBusyTimeout{5000};
 
 // Who made a change and with what command line; recorded in the history.
 struct ChangeContext {
@@ -33,12 +30,15 @@ struct ChangeContext {
 
 struct ChangeRecord {
   std::int64_t id = 0;
-  std::string at;       // RFC 3339 UTC
+  std::string at;  // RFC 3339 UTC
   std::string user;
   std::string command;  // the command line as typed
-  std::string kind;     // "init", "target add", "route flip", "undo", ...
+  std::string kind;     // "init", "target add", "target set", "target rm", "route add",
+                        // "route rm", "route flip", "undo"
+  std::string entity;   // "target" or "route": what before/after describe (see rule_json.h)
   std::string before;   // JSON text of the affected entity before ("null" if it did not exist)
   std::string after;    // JSON text after ("null" if it was removed)
+  std::optional<std::int64_t> undoes;     // for an undo: the id of the change it reverted
   std::optional<std::int64_t> undone_by;  // id of the undo that reverted this change
 };
 
@@ -49,6 +49,7 @@ struct TargetPatch {
 };
 
 // Picks one route by its pattern text; methods/exact narrow it down when several share it.
+// methods "*" (or "ALL") selects the route for every method; exact false selects the prefix one.
 struct RouteSelector {
   std::string pattern;
   std::optional<std::string> methods;
@@ -69,29 +70,55 @@ struct FlipSpec {
   std::string sticky_header;   // only with percent; "" means the client address
 };
 
+// What a change did to one target or route, for the caller's confirmation line.
+struct TargetChange {
+  Target before;
+  Target after;
+};
+struct RouteChange {
+  Route before;
+  Route after;
+};
+
 class RuleStore {
  public:
-  // Creates a new rule set at `path` with the "legacy" target. Refuses (StoreError) when the file
-  // already holds a rule set.
+  // Creates a new rule set at `path` (WAL mode) with the "legacy" target and records an "init"
+  // change. RuleError for an invalid URL (nothing is created); StoreError when the file already
+  // holds a rule set or is some other file.
   static RuleStore create(const std::string& path, const std::string& legacy_url,
                           const ChangeContext& ctx);
-  // Opens an existing rule set; StoreError when missing, unreadable or not a rule set.
-  // `read_only` opens without write access (the router).
+  // Opens an existing rule set; StoreError when missing, unreadable, not a rule set, corrupt or
+  // written by a newer build. A writable open migrates an older schema forward; `read_only`
+  // (SQLITE_OPEN_READONLY, the router) refuses an older schema instead.
   static RuleStore open(const std::string& path, bool read_only = false);
 
   RuleStore(RuleStore&&) noexcept;
   RuleStore& operator=(RuleStore&&) noexcept;
   ~RuleStore();
 
+  const std::string& path() const;
+  // Default kDefaultBusyTimeout; tests shorten it.
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+
+  // Ordered by name.
   std::vector<Target> targets();
   void add_target(const Target& target, const ChangeContext& ctx);
-  void set_target(const std::string& name, const TargetPatch& patch, const ChangeContext& ctx);
+  // RuleError when the patch is empty or changes nothing.
+  TargetChange set_target(const std::string& name, const TargetPatch& patch,
+                          const ChangeContext& ctx);
+  // RuleError for "legacy" and for a target that a route uses (as target or split target).
   void remove_target(const std::string& name, const ChangeContext& ctx);
 
+  // Ordered by pattern, exact before prefix, then methods.
   std::vector<Route> routes();
   Route add_route(const RouteSpec& spec, const ChangeContext& ctx);
-  void remove_route(const RouteSelector& selector, const ChangeContext& ctx);
-  Route flip_route(const FlipSpec& spec, const ChangeContext& ctx);
+  // Returns the removed route.
+  Route remove_route(const RouteSelector& selector, const ChangeContext& ctx);
+  // Without percent: the route goes wholly to `to` (any split is cleared); `to` being the current
+  // target with a split in progress cancels the split. With percent: `to` receives that share
+  // (replacing any split in progress) and the current target keeps the rest. A flip that would
+  // change nothing is refused.
+  RouteChange flip_route(const FlipSpec& spec, const ChangeContext& ctx);
 
   // Newest first; limit 0 means all.
   std::vector<ChangeRecord> history(std::size_t limit = 0);

@@ -1,0 +1,34 @@
+// serve_client: one client connection, from accept to close, as a coroutine on its I/O thread.
+//
+// Per request: read and check the header, normalize the path, route on the current table
+// snapshot, forward over a pooled upstream connection with both bodies streamed, answer the
+// router's own JSON error when the upstream cannot. Requests on one connection are handled in
+// order, so pipelined requests are answered in order.
+#pragma once
+
+#include <atomic>
+
+#include "router/asio.h"
+#include "router/proxy_options.h"
+#include "router/route_snapshot.h"
+#include "router/upstream_pool.h"
+
+namespace strangler {
+
+// What one I/O thread shares between its connections; touched only from that thread, except
+// `in_flight`, which the server reads to drain on shutdown.
+struct WorkerContext {
+  WorkerContext(const RouteSnapshot& snapshot, asio::any_io_executor executor,
+                const ProxyOptions& opts, std::atomic<int>& in_flight_requests)
+      : routes(snapshot), pool(std::move(executor), PoolLimits{}), options(opts),
+        in_flight(in_flight_requests) {}
+
+  RouteSnapshotReader routes;
+  UpstreamPool pool;
+  const ProxyOptions& options;
+  std::atomic<int>& in_flight;
+};
+
+asio::awaitable<void> serve_client(tcp::socket socket, WorkerContext& worker);
+
+}  // namespace strangler

@@ -1,0 +1,60 @@
+// Hop-by-hop header rules; see hop_by_hop.h.
+#include "router/hop_by_hop.h"
+
+#include <array>
+#include <cctype>
+
+namespace strangler {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool is_hop_by_hop_header(std::string_view name) {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "connection", "keep-alive", "proxy-connection", "te",
+      "trailer",    "transfer-encoding", "upgrade"};
+  for (auto fixed : kNames) {
+    if (iequals(name, fixed)) return true;
+  }
+  return name.size() > 6 && iequals(name.substr(0, 6), "proxy-");
+}
+
+std::vector<std::string_view> connection_tokens(std::string_view value) {
+  std::vector<std::string_view> tokens;
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    auto token = trim(value.substr(0, comma));
+    if (!token.empty()) tokens.push_back(token);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return tokens;
+}
+
+std::string append_to_list(std::string_view existing, std::string_view item) {
+  auto base = trim(existing);
+  if (base.empty()) return std::string(item);
+  std::string out;
+  out.reserve(base.size() + 2 + item.size());
+  out.append(base).append(", ").append(item);
+  return out;
+}
+
+}  // namespace strangler

@@ -1,0 +1,13 @@
+// One-line operational log on stderr: "<RFC 3339 UTC> strangler-router: <message>". One write per
+// line, so lines from different threads never interleave.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace strangler {
+
+void log_line(std::string_view message);
+std::string now_rfc3339_millis();
+
+}  // namespace strangler

@@ -1,0 +1,59 @@
+// relay_body: streams the rest of a message from one connection to another, a buffer at a time.
+//
+// This is Beast's "relay" pattern made asynchronous: the parser fills a fixed buffer_body, the
+// serializer writes it out (chunk-encoding it when the outgoing message is chunked), so a body of
+// any size passes with constant memory. The caller has already read the header and rewritten it,
+// framing included.
+#pragma once
+
+#include <chrono>
+#include <span>
+
+#include "router/asio.h"
+
+namespace strangler {
+
+struct RelayResult {
+  boost::system::error_code ec;
+  bool read_side = false;  // the error came from the input connection (else from the output)
+  explicit operator bool() const { return !ec; }
+};
+
+struct RelayTimeouts {
+  std::chrono::milliseconds read;
+  std::chrono::milliseconds write;
+};
+
+template <bool isRequest>
+asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
+                                        http::parser<isRequest, http::buffer_body>& parser,
+                                        beast::tcp_stream& out,
+                                        http::serializer<isRequest, http::buffer_body>& serializer,
+                                        std::span<char> scratch, RelayTimeouts timeouts) {
+  boost::system::error_code ec;
+  auto& body = parser.get().body();
+  do {
+    if (!parser.is_done()) {
+      body.data = scratch.data();
+      body.size = scratch.size();
+      in.expires_after(timeouts.read);
+      co_await http::async_read(in, in_buffer, parser, use_ec(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return RelayResult{ec, true};
+      body.size = scratch.size() - body.size;
+      body.data = scratch.data();
+      body.more = !parser.is_done();
+    } else {
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
+    }
+    out.expires_after(timeouts.write);
+    co_await http::async_write(out, serializer, use_ec(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return RelayResult{ec, false};
+  } while (!parser.is_done() || !serializer.is_done());
+  co_return RelayResult{};
+}
+
+}  // namespace strangler

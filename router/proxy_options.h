@@ -1,0 +1,21 @@
+// ProxyOptions: the limits and timeouts of the client-facing side, set from the command line.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace strangler {
+
+struct ProxyOptions {
+  bool add_target_header = true;           // X-Strangler-Target on every response
+  std::chrono::milliseconds header_timeout{30000};  // receive one request's headers
+  std::chrono::milliseconds body_timeout{30000};    // between two reads of a request body
+  std::chrono::milliseconds send_timeout{60000};    // between two writes to the client
+  std::uint64_t max_body = 10 * 1024 * 1024;        // request body, bytes
+  std::uint32_t max_header_bytes = 64 * 1024;       // whole request header block
+  std::size_t max_uri = 8 * 1024;                   // request target, bytes
+  std::size_t relay_buffer = 16 * 1024;             // per connection, for streaming bodies
+};
+
+}  // namespace strangler

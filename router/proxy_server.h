@@ -1,0 +1,40 @@
+// ProxyServer: the client-facing listener and its I/O threads.
+//
+// One io_context per thread, each with its own acceptor on the same port (SO_REUSEPORT lets the
+// kernel spread connections), its own upstream pool and its own route-table reader: a request is
+// handled start to finish on one thread, with no lock shared between threads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "router/listen_address.h"
+#include "router/proxy_options.h"
+#include "router/route_snapshot.h"
+
+namespace strangler {
+
+class ProxyServer {
+ public:
+  // Binds immediately (throws std::runtime_error with a one-line reason when it cannot).
+  ProxyServer(const ListenAddress& address, int threads, const ProxyOptions& options,
+              const RouteSnapshot& snapshot);
+  ~ProxyServer();
+
+  std::uint16_t port() const { return port_; }
+  void start();
+  // Stops accepting, waits up to `drain` for in-flight requests, then stops the threads.
+  void stop(std::chrono::milliseconds drain);
+
+ private:
+  struct Worker;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  ProxyOptions options_;
+  std::atomic<int> in_flight_{0};
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace strangler

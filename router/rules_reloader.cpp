@@ -1,0 +1,85 @@
+// RulesReloader; see rules_reloader.h.
+#include "router/rules_reloader.h"
+
+#include <fmt/format.h>
+
+#include "router/log.h"
+#include "rules/rule_error.h"
+
+namespace strangler {
+
+RulesReloader::RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readiness& readiness,
+                             std::chrono::milliseconds interval)
+    : db_path_(std::move(db_path)), snapshot_(snapshot), readiness_(readiness),
+      interval_(interval) {}
+
+RulesReloader::~RulesReloader() { stop(); }
+
+void RulesReloader::load_initial() {
+  store_.emplace(RuleStore::open(db_path_, /*read_only=*/true));
+  publish(store_->load_rule_set());
+}
+
+void RulesReloader::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void RulesReloader::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RulesReloader::run() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    poll_once();
+    lock.lock();
+  }
+}
+
+void RulesReloader::poll_once() {
+  try {
+    // A failed read may mean the file was replaced or repaired: start from a fresh connection.
+    if (!store_) store_.emplace(RuleStore::open(db_path_, /*read_only=*/true));
+    if (store_->rules_version() != version_) publish(store_->load_rule_set());
+    if (!problem_.empty()) report_problem("");
+  } catch (const std::exception& e) {
+    store_.reset();
+    report_problem(e.what());
+  }
+}
+
+void RulesReloader::publish(RuleSet rules) {
+  auto version = rules.version;
+  auto started = std::chrono::steady_clock::now();
+  auto table = RouteTable::build(std::move(rules));
+  snapshot_.publish(table);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (version_ >= 0) {
+    log_line(fmt::format("rules reloaded: version {} -> {} ({} routes, built in {} ms)", version_,
+                         version, table->rules().routes.size(), took.count()));
+  }
+  version_ = version;
+  readiness_.set({true, version, problem_, now_rfc3339_millis()});
+}
+
+void RulesReloader::report_problem(const std::string& problem) {
+  if (problem == problem_) return;
+  problem_ = problem;
+  if (problem.empty()) {
+    log_line(fmt::format("rules database readable again; serving version {}", version_));
+  } else {
+    log_line(fmt::format("cannot read rules, still serving version {}: {}", version_, problem));
+  }
+  auto state = readiness_.get();
+  state.problem = problem;
+  readiness_.set(state);
+}
+
+}  // namespace strangler

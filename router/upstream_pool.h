@@ -1,0 +1,70 @@
+// UpstreamPool: keep-alive connections to the targets, one pool per I/O thread (so no locks).
+//
+// acquire() hands out an idle connection to the same address when one is left and still open,
+// otherwise connects with the target's connect timeout. release() takes back only a connection
+// whose last exchange ended cleanly. Upstreams may close idle or used-up connections at any time
+// (nginx's keepalive_requests, cpp-httplib's 5 s keep-alive): a connection the peer already closed
+// is detected on acquire and thrown away, and the caller retries a body-less request once on a
+// fresh connection when a reused one fails before the first response byte.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "router/asio.h"
+#include "rules/route_table.h"
+
+namespace strangler {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(asio::any_io_executor ex) : stream(std::move(ex)) {}
+
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;  // bytes read past the end of the previous response, if any
+  std::string key;            // pool key: "host:port"
+  bool reused = false;
+};
+
+enum class ConnectFailure { none, refused, timeout, resolve, other };
+
+const char* describe(ConnectFailure failure);
+
+struct PoolLimits {
+  std::size_t max_idle_per_target = 256;
+  // Below the 5 s keep-alive of Node.js and cpp-httplib servers, so that the upstream rarely closes
+  // a connection just as the router reuses it.
+  std::chrono::milliseconds max_idle_time{4000};
+};
+
+class UpstreamPool {
+ public:
+  UpstreamPool(asio::any_io_executor executor, PoolLimits limits);
+
+  // An open connection to `target`, or nullptr with `failure` set. `allow_reuse` false forces a
+  // fresh connection.
+  asio::awaitable<std::unique_ptr<UpstreamConnection>> acquire(const CompiledTarget& target,
+                                                               bool allow_reuse,
+                                                               ConnectFailure& failure);
+  void release(std::unique_ptr<UpstreamConnection> connection);
+
+  std::size_t idle_count() const;
+
+ private:
+  struct Idle {
+    std::unique_ptr<UpstreamConnection> connection;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  std::unique_ptr<UpstreamConnection> take_idle(const std::string& key);
+  asio::awaitable<std::unique_ptr<UpstreamConnection>> connect(const CompiledTarget& target,
+                                                               ConnectFailure& failure);
+
+  asio::any_io_executor executor_;
+  PoolLimits limits_;
+  std::unordered_map<std::string, std::vector<Idle>> idle_;
+};
+
+}  // namespace strangler

@@ -1,0 +1,75 @@
+// Single-value checks of the rule store; see rule_validation.h.
+#include "rules/rule_validation.h"
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "rules/rule_error.h"
+
+namespace strangler {
+
+namespace {
+
+bool is_name_char(char c, bool first) {
+  if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+  return !first && (c == '-' || c == '_');
+}
+
+// RFC 9110 tchar.
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// The value as the user should see it in a message: printable ASCII, anything else escaped.
+std::string shown(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void validate_target_name(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 63;
+  for (std::size_t i = 0; ok && i < name.size(); ++i) ok = is_name_char(name[i], i == 0);
+  if (!ok) {
+    throw RuleError(fmt::format(
+        "invalid target name \"{}\": use 1-63 lower-case letters, digits, '-' or '_', starting "
+        "with a letter or digit",
+        shown(name)));
+  }
+}
+
+void validate_timeout_ms(int value, std::string_view what) {
+  if (value < kMinTimeoutMs || value > kMaxTimeoutMs) {
+    throw RuleError(fmt::format("{} {} ms is out of range: use {}..{} ms", what, value,
+                                kMinTimeoutMs, kMaxTimeoutMs));
+  }
+}
+
+void validate_percent(int percent) {
+  if (percent < 1 || percent > 99) {
+    throw RuleError(fmt::format(
+        "percent {} is out of range: use 1..99, or leave --percent out to complete the flip",
+        percent));
+  }
+}
+
+void validate_header_name(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 64;
+  for (char c : name) ok = ok && is_tchar(c);
+  if (!ok) {
+    throw RuleError(fmt::format(
+        "invalid header name \"{}\": use 1-64 letters, digits or !#$%&'*+-.^_`|~", shown(name)));
+  }
+}
+
+}  // namespace strangler

@@ -1,0 +1,228 @@
+// Integration: what passes through the router arrives intact — method, query, header values byte
+// for byte and in order (a %3D in a Cookie survives), sized and chunked bodies in both directions
+// (re-framed, never with two framings), and a large response streamed whole.
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/cluster.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/recording_cluster.h"
+#include "tests/support/recording_upstream.h"
+
+using namespace strangler::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// n bytes covering every octet value, CR/LF and NUL included.
+std::string binary_body(std::size_t n) {
+  std::string s(n, '\0');
+  std::uint32_t x = 2463534242u;
+  for (auto& ch : s) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    ch = static_cast<char>(x & 0xFF);
+  }
+  return s;
+}
+
+// Index of the first header named `name` in wire order, or -1.
+int position(const HttpHead& head, const std::string& name, const std::string& value = "") {
+  for (std::size_t i = 0; i < head.headers.size(); ++i) {
+    if (iequals(head.headers[i].first, name) && (value.empty() || head.headers[i].second == value))
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The request's framing: exactly one of Content-Length and Transfer-Encoding when it has a body.
+void check_single_framing(const RecordedRequest& r) {
+  INFO(r.head.raw);
+  auto lengths = r.head.get_all("Content-Length");
+  auto encodings = r.head.get_all("Transfer-Encoding");
+  CHECK(lengths.size() + encodings.size() == 1);
+  if (!lengths.empty()) CHECK(lengths[0] == std::to_string(r.body.size()));
+  if (!encodings.empty()) CHECK(encodings[0] == "chunked");
+}
+
+}  // namespace
+
+TEST_CASE("passthrough: request header values arrive byte for byte and in order") {
+  RecordingCluster rc;
+  const std::string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  auto res = raw_request(rc.c.router_port(),
+                         "GET /api/items?q=a%20b&x=%2F&flag&y=%3D HTTP/1.1\r\n"
+                         "Host: shop.example\r\n"
+                         "Cookie: a=b%3Dc\r\n"
+                         "X-First: 1\r\n"
+                         "X-Dup: one\r\n"
+                         "X-Spaces: a  b ,, c\r\n"
+                         "X-Dup: two\r\n"
+                         "X-Percent: 100%25 \"quoted\" ;q=0.5 %zz\r\n"
+                         "X-Utf8: caf\xc3\xa9\r\n"
+                         "traceparent: " +
+                             traceparent +
+                             "\r\n"
+                             "Accept: */*\r\n"
+                             "\r\n");
+  CHECK(res.status == 200);
+  auto r = rc.upstream.wait_for_requests(1).at(0);
+  INFO(r.head.raw);
+  CHECK(r.method == "GET");
+  CHECK(r.target == "/api/items?q=a%20b&x=%2F&flag&y=%3D");
+  CHECK(r.head.get("Cookie") == "a=b%3Dc");
+  CHECK(r.head.get_all("X-Dup") == std::vector<std::string>{"one", "two"});
+  CHECK(r.head.get("X-Spaces") == "a  b ,, c");
+  CHECK(r.head.get("X-Percent") == "100%25 \"quoted\" ;q=0.5 %zz");
+  CHECK(r.head.get("X-Utf8") == "caf\xc3\xa9");
+  CHECK(r.head.get("traceparent") == traceparent);
+  CHECK(r.head.get("Accept") == "*/*");
+  // The client's end-to-end headers keep their relative order.
+  std::vector<int> order = {position(r.head, "Cookie"),       position(r.head, "X-First"),
+                            position(r.head, "X-Dup", "one"), position(r.head, "X-Spaces"),
+                            position(r.head, "X-Dup", "two"), position(r.head, "X-Percent"),
+                            position(r.head, "X-Utf8"),       position(r.head, "traceparent"),
+                            position(r.head, "Accept")};
+  CAPTURE(order.size());
+  CHECK(std::find(order.begin(), order.end(), -1) == order.end());
+  CHECK(std::is_sorted(order.begin(), order.end()));
+}
+
+TEST_CASE("passthrough: methods reach the upstream unchanged") {
+  RecordingCluster rc;
+  RawConnection conn(rc.c.router_port());
+  const std::vector<std::string> methods = {"GET", "DELETE", "PUT", "PATCH", "OPTIONS", "POST"};
+  for (const auto& m : methods) {
+    bool body = m == "PUT" || m == "PATCH" || m == "POST";
+    conn.send(m + " /m/" + m + " HTTP/1.1\r\nHost: t\r\n" +
+              (body ? "Content-Length: 3\r\n\r\nabc" : "\r\n"));
+    CHECK(conn.read_response().status == 200);
+  }
+  auto reqs = rc.upstream.wait_for_requests(methods.size());
+  for (std::size_t i = 0; i < methods.size(); ++i) {
+    CHECK(reqs[i].method == methods[i]);
+    CHECK(reqs[i].target == "/m/" + methods[i]);
+  }
+  CHECK(raw_request(rc.c.router_port(), "HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n").status == 200);
+  CHECK(rc.upstream.wait_for_requests(methods.size() + 1).back().method == "HEAD");
+}
+
+TEST_CASE("passthrough: a sized request body arrives intact, re-framed once") {
+  RecordingCluster rc([](const RecordedRequest& r) {
+    return RecordingUpstream::response(200, {}, std::to_string(r.body.size()));
+  });
+  auto body = binary_body(1 << 20);
+  RawConnection conn(rc.c.router_port());
+  conn.send(
+      "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  conn.send(body);
+  auto res = conn.read_response();
+  CHECK(res.status == 200);
+  CHECK(res.body == std::to_string(body.size()));
+  auto r = rc.upstream.wait_for_requests(1).at(0);
+  CHECK(r.body.size() == body.size());
+  CHECK(r.body == body);
+  check_single_framing(r);
+}
+
+TEST_CASE("passthrough: a chunked request body arrives intact, re-framed once") {
+  RecordingCluster rc;
+  auto body = binary_body(300 * 1000 + 7);
+  // Uneven chunks, one with an extension.
+  std::string framed = "3;name=value\r\n" + body.substr(0, 3) + "\r\n" +
+                       chunk_encode(std::string_view(body).substr(3), 4093);
+  RawConnection conn(rc.c.router_port());
+  conn.send("POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + framed);
+  CHECK(conn.read_response().status == 200);
+  auto r = rc.upstream.wait_for_requests(1).at(0);
+  CHECK(r.body.size() == body.size());
+  CHECK(r.body == body);
+  check_single_framing(r);
+}
+
+TEST_CASE("passthrough: response headers and bodies, sized and chunked, come back intact") {
+  auto sized = binary_body(200 * 1000);
+  auto chunked = binary_body(150 * 1000 + 3);
+  RecordingCluster rc([&](const RecordedRequest& r) {
+    if (r.target == "/chunked") {
+      return RecordingUpstream::response(200, {{"X-Kind", "chunked"}}, chunked, true);
+    }
+    return RecordingUpstream::response(201,
+                                       {{"Set-Cookie", "s=1%3D2; Path=/"},
+                                        {"X-Weird", "a  b ,, c %41"},
+                                        {"Set-Cookie", "t=2; HttpOnly"},
+                                        {"Content-Type", "application/octet-stream"}},
+                                       sized);
+  });
+  RawConnection conn(rc.c.router_port());
+  conn.send("GET /sized HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto a = conn.read_response();
+  conn.send("GET /chunked HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto b = conn.read_response();
+  INFO(a.head.raw);
+  CHECK(a.status == 201);
+  CHECK(a.head.get_all("Set-Cookie") ==
+        std::vector<std::string>{"s=1%3D2; Path=/", "t=2; HttpOnly"});
+  CHECK(a.header("X-Weird") == "a  b ,, c %41");
+  CHECK(a.header("X-Strangler-Target") == "legacy");
+  CHECK(a.body == sized);
+  CHECK(b.status == 200);
+  CHECK(b.header("X-Kind") == "chunked");
+  CHECK(b.body == chunked);
+  CHECK(b.head.get_all("Content-Length").size() + b.head.get_all("Transfer-Encoding").size() == 1);
+}
+
+TEST_CASE("passthrough: a 16 MiB response is streamed intact") {
+  Cluster c;
+  auto& legacy = c.init_with_monolith();
+  c.start_router();
+  const std::size_t n = 16u << 20;
+  const std::string path = "/bytes/" + std::to_string(n);
+  auto direct = make_client(legacy.port).Get(path);
+  REQUIRE(direct);
+  REQUIRE(direct->body.size() == n);
+  // Read through the router with a raw connection, so nothing is normalized.
+  auto start = std::chrono::steady_clock::now();
+  auto res = raw_request(c.router_port(), "GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n", 10s);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+  CHECK(res.status == 200);
+  CHECK(res.header("X-Served-By") == "monolith");
+  CHECK(res.body.size() == n);
+  CHECK(res.body == direct->body);
+}
+
+TEST_CASE("passthrough: the upstream connection is kept alive and reused") {
+  RecordingCluster rc({}, {"--threads", "1"});
+  for (int i = 0; i < 5; ++i) {
+    // A new client connection each time: the upstream connection outlives it.
+    auto client = rc.c.client();
+    REQUIRE(client.Get("/keepalive/" + std::to_string(i)));
+  }
+  auto reqs = rc.upstream.wait_for_requests(5);
+  CHECK(rc.upstream.connections_accepted() == 1);
+  CHECK(reqs[4].connection == reqs[0].connection);
+}
+
+TEST_CASE("passthrough: an upstream connection closed while idle is not used again") {
+  RecordingCluster rc({}, {"--threads", "1"});
+  rc.upstream.set_silent_close(true);
+  auto client = rc.c.client();
+  for (int i = 0; i < 5; ++i) {
+    auto res = client.Get("/closing/" + std::to_string(i));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(header_of(res, "X-Strangler-Target") == "legacy");
+    std::this_thread::sleep_for(50ms);  // the close reaches the router's pooled connection
+  }
+  CHECK(rc.upstream.wait_for_requests(5).size() == 5);
+  CHECK(rc.upstream.connections_accepted() == 5);
+}

@@ -1,0 +1,148 @@
+// Cluster: integration-test fixture (see cluster.h).
+#include "tests/support/cluster.h"
+
+#include <doctest/doctest.h>
+
+#include <iostream>
+#include <thread>
+
+#include "tests/support/failure_listener.h"
+
+namespace strangler::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string tail(const std::string& text, std::size_t max) {
+  return text.size() <= max ? text : "...\n" + text.substr(text.size() - max);
+}
+
+}  // namespace
+
+Cluster::Cluster() = default;
+
+Cluster::~Cluster() {
+  if (router_) router_->stop();
+  for (auto& stub : stubs_) stub->process->stop();
+  if (current_test_failed()) dump_logs();
+}
+
+void Cluster::dump_logs() const {
+  std::cerr << "---- logs of the processes of this failed test (" << dir().string() << ")\n";
+  auto show = [](const ChildProcess& p, const std::string& label) {
+    std::cerr << "---- " << label << " (pid " << p.pid() << ") stdout:\n"
+              << tail(p.stdout_text(), 4096) << "---- " << label << " stderr:\n"
+              << tail(p.stderr_text(), 8192) << "\n";
+  };
+  if (router_) show(*router_, "strangler-router");
+  for (const auto& stub : stubs_) show(*stub->process, "legacy-stub " + stub->name);
+}
+
+std::filesystem::path Cluster::log_path(const std::string& name) {
+  return dir() / (std::to_string(++log_counter_) + "-" + name + ".stderr.log");
+}
+
+Stub& Cluster::start_stub(const std::string& name, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--name", name};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto stub = std::make_unique<Stub>();
+  stub->name = name;
+  stub->process =
+      std::make_unique<ChildProcess>(STRANGLER_STUB_BIN, args, log_path("stub-" + name));
+  stub->port = stub->process->wait_for_listen("legacy-stub " + name + " listening on");
+  stub->url = "http://127.0.0.1:" + std::to_string(stub->port);
+  stubs_.push_back(std::move(stub));
+  return *stubs_.back();
+}
+
+ProcessResult Cluster::ctl(const std::vector<std::string>& args) const {
+  std::vector<std::string> full = {"--db", db()};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_process(STRANGLER_CTL_BIN, full);
+}
+
+ProcessResult Cluster::ctl_ok(const std::vector<std::string>& args) const {
+  auto result = ctl(args);
+  INFO(result.describe());
+  REQUIRE(result.exit_code == 0);
+  return result;
+}
+
+Stub& Cluster::init_with_monolith() {
+  auto& stub = start_stub("monolith");
+  ctl_ok({"init", "--legacy", stub.url});
+  return stub;
+}
+
+ChildProcess& Cluster::start_router(const std::vector<std::string>& extra, bool wait_ready) {
+  REQUIRE_MESSAGE(!router_, "one router per cluster");
+  std::vector<std::string> args = {"--db",        db(),      "--listen",
+                                   "127.0.0.1:0", "--admin", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  router_ = std::make_unique<ChildProcess>(STRANGLER_ROUTER_BIN, args, log_path("router"));
+  router_port_ = router_->wait_for_listen("strangler-router listening on");
+  admin_port_ = router_->wait_for_listen("strangler-router admin on");
+  if (wait_ready) {
+    auto admin = admin_client();
+    auto ready = wait_until(
+        [&] {
+          auto res = admin.Get("/readyz");
+          return res && res->status == 200;
+        },
+        5s);
+    INFO(router_->stderr_text());
+    REQUIRE_MESSAGE(ready.has_value(), "router's /readyz did not answer 200 within 5 s");
+  }
+  return *router_;
+}
+
+int Cluster::stop_router() {
+  return router_ ? router_->stop() : -1;
+}
+
+httplib::Client Cluster::client() const {
+  return make_client(router_port_);
+}
+httplib::Client Cluster::admin_client() const {
+  return make_client(admin_port_);
+}
+
+void set_test_timeouts(httplib::Client& client) {
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(5, 0);
+  client.set_write_timeout(5, 0);
+}
+
+httplib::Client make_client(std::uint16_t port) {
+  httplib::Client client("127.0.0.1", port);
+  set_test_timeouts(client);
+  return client;
+}
+
+std::string header_of(const httplib::Result& result, const std::string& name) {
+  if (!result) return "";
+  return result->get_header_value(name);
+}
+
+std::string served_by(const httplib::Result& result) {
+  return header_of(result, "X-Served-By");
+}
+
+bool is_one_line(const std::string& text) {
+  return text.size() > 1 && text.find('\n') == text.size() - 1;
+}
+
+std::optional<std::chrono::milliseconds> wait_until(const std::function<bool()>& condition,
+                                                    std::chrono::milliseconds timeout) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (condition()) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+    }
+    if (std::chrono::steady_clock::now() - start > timeout) return std::nullopt;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+}  // namespace strangler::test

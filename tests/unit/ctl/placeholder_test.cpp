@@ -1,3 +1,0 @@
-#include <doctest/doctest.h>
-// placeholder until the ctl tests land
-TEST_CASE("ctl placeholder") { CHECK(true); }

@@ -1,3 +1,0 @@
-#include <doctest/doctest.h>
-// placeholder until the router tests land
-TEST_CASE("router placeholder") { CHECK(true); }

@@ -1,3 +1,0 @@
-#include <doctest/doctest.h>
-// placeholder until the rules tests land
-TEST_CASE("rules placeholder") { CHECK(true); }

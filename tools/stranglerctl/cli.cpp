@@ -1,0 +1,261 @@
+// stranglerctl's command line; see cli.h. Each subcommand's callback only records which command
+// function to run with which arguments; run_cli opens the database and runs it under
+// run_guarded, so parsing problems (exit 2) and refusals (exit 1) stay apart.
+#include "tools/stranglerctl/cli.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <functional>
+
+#include "tools/stranglerctl/commands.h"
+
+namespace strangler::ctl {
+
+namespace {
+
+using StoreCommand = std::function<int(RuleStore&, const ChangeContext&, std::ostream&)>;
+
+// Everything the parser fills in, and the command it chose.
+struct Parsed {
+  std::string db;
+  bool json = false;
+  bool init = false;
+  InitArgs init_args;
+  bool read_only = false;  // listings open the database read-only
+  StoreCommand command;
+
+  TargetAddArgs target_add;
+  TargetSetArgs target_set;
+  TargetRmArgs target_rm;
+  RouteAddArgs route_add;
+  RouteRmArgs route_rm;
+  FlipArgs flip;
+  HistoryArgs history;
+  std::string url;
+  int connect_timeout_ms = 0;
+  int timeout_ms = 0;
+  int percent = 0;
+  std::string methods;
+  bool exact = false;
+  bool prefix = false;
+};
+
+CLI::App* subcommand(CLI::App& parent, const char* name, const char* description) {
+  auto* sub = parent.add_subcommand(name, description);
+  sub->fallthrough();  // global options (--db, --json) may also follow the subcommand
+  return sub;
+}
+
+void add_json_flag(CLI::App* sub, Parsed& p) {
+  sub->add_flag("--json", p.json, "Print JSON instead of a table");
+}
+
+void listing(CLI::App* sub, Parsed& p, std::function<int(RuleStore&, std::ostream&)> list) {
+  add_json_flag(sub, p);
+  sub->callback([&p, list] {
+    p.read_only = true;
+    p.command = [list](RuleStore& store, const ChangeContext&, std::ostream& out) {
+      return list(store, out);
+    };
+  });
+}
+
+// --methods, --exact and --prefix of `route rm` and `route flip`.
+void add_selector(CLI::App* sub, Parsed& p) {
+  sub->add_option("--methods", p.methods, "Pick the route limited to these methods (* for all)");
+  auto* exact = sub->add_flag("--exact", p.exact, "Pick the exact-match route");
+  auto* prefix = sub->add_flag("--prefix", p.prefix, "Pick the prefix route");
+  exact->excludes(prefix);
+}
+
+RouteSelector selector(const std::string& pattern, const CLI::App* sub, const Parsed& p) {
+  RouteSelector selected{pattern, std::nullopt, std::nullopt};
+  if (sub->count("--methods")) selected.methods = p.methods;
+  if (p.exact) selected.exact = true;
+  if (p.prefix) selected.exact = false;
+  return selected;
+}
+
+void add_target_commands(CLI::App& app, Parsed& p) {
+  auto* target = subcommand(app, "target", "Add, list, change or remove targets (upstreams)");
+  target->require_subcommand(1);
+
+  auto* add = subcommand(*target, "add", "Add a target");
+  add->add_option("name", p.target_add.name, "Target name, e.g. orders")->required();
+  add->add_option("url", p.target_add.url, "Base URL, e.g. http://127.0.0.1:9002")->required();
+  add->add_option("--connect-timeout-ms", p.connect_timeout_ms, "Connect timeout (default 1000)");
+  add->add_option("--timeout-ms", p.timeout_ms, "Response timeout (default 15000)");
+  add->callback([&p, add] {
+    if (add->count("--connect-timeout-ms")) p.target_add.connect_timeout_ms = p.connect_timeout_ms;
+    if (add->count("--timeout-ms")) p.target_add.timeout_ms = p.timeout_ms;
+    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
+      return target_add(p.target_add, s, c, o);
+    };
+  });
+
+  listing(subcommand(*target, "list", "List targets"), p,
+          [&p](RuleStore& s, std::ostream& o) { return target_list({p.json}, s, o); });
+
+  auto* set = subcommand(*target, "set", "Change a target's URL or timeouts");
+  set->add_option("name", p.target_set.name, "Target name")->required();
+  set->add_option("--url", p.url, "New base URL");
+  set->add_option("--connect-timeout-ms", p.connect_timeout_ms, "New connect timeout");
+  set->add_option("--timeout-ms", p.timeout_ms, "New response timeout");
+  set->callback([&p, set] {
+    if (set->count("--url")) p.target_set.patch.url = p.url;
+    if (set->count("--connect-timeout-ms")) {
+      p.target_set.patch.connect_timeout_ms = p.connect_timeout_ms;
+    }
+    if (set->count("--timeout-ms")) p.target_set.patch.timeout_ms = p.timeout_ms;
+    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
+      return target_set(p.target_set, s, c, o);
+    };
+  });
+
+  auto* rm = subcommand(*target, "rm", "Remove a target that no route uses");
+  rm->add_option("name", p.target_rm.name, "Target name")->required();
+  rm->callback([&p] {
+    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
+      return target_rm(p.target_rm, s, c, o);
+    };
+  });
+}
+
+void add_route_commands(CLI::App& app, Parsed& p) {
+  auto* route = subcommand(app, "route", "Add, list, remove or flip routes");
+  route->require_subcommand(1);
+
+  auto* add = subcommand(*route, "add", "Add a route");
+  add->add_option("pattern", p.route_add.pattern, "Path pattern, e.g. /orders or /c/*/orders")
+      ->required();
+  add->add_option("--to", p.route_add.to, "Target that receives the route's requests")->required();
+  add->add_option("--methods", p.route_add.methods, "Limit to these methods, e.g. GET,HEAD");
+  add->add_flag("--exact", p.route_add.exact, "Match only the path itself, not below it");
+  add->callback([&p] {
+    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
+      return route_add(p.route_add, s, c, o);
+    };
+  });
+
+  listing(subcommand(*route, "list", "List routes"), p,
+          [&p](RuleStore& s, std::ostream& o) { return route_list({p.json}, s, o); });
+
+  auto* rm = subcommand(*route, "rm", "Remove a route");
+  rm->add_option("pattern", p.route_rm.route.pattern, "The route's pattern")->required();
+  add_selector(rm, p);
+  rm->callback([&p, rm] {
+    p.route_rm.route = selector(p.route_rm.route.pattern, rm, p);
+    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
+      return route_rm(p.route_rm, s, c, o);
+    };
+  });
+
+  auto* flip = subcommand(*route, "flip", "Send a route (or a share of it) to another target");
+  flip->add_option("pattern", p.flip.route.pattern, "The route's pattern")->required();
+  flip->add_option("--to", p.flip.to, "Target to flip to")->required();
+  flip->add_option("--percent", p.percent, "Send only this share (1..99) to --to, sticky");
+  flip->add_option("--sticky-header", p.flip.sticky_header,
+                   "Header whose value picks the side (default: client address)");
+  add_selector(flip, p);
+  flip->callback([&p, flip] {
+    p.flip.route = selector(p.flip.route.pattern, flip, p);
+    if (flip->count("--percent")) p.flip.percent = p.percent;
+    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
+      return route_flip(p.flip, s, c, o);
+    };
+  });
+}
+
+void add_other_commands(CLI::App& app, Parsed& p) {
+  auto* init_cmd = subcommand(app, "init", "Create a rule set whose every request goes to legacy");
+  init_cmd->add_option("--legacy", p.init_args.legacy_url, "The monolith's base URL")->required();
+  init_cmd->callback([&p] { p.init = true; });
+
+  auto* history_cmd = subcommand(app, "history", "List every change, newest first");
+  add_json_flag(history_cmd, p);
+  history_cmd->add_option("--limit", p.history.limit, "Show only the newest N changes")
+      ->check(CLI::NonNegativeNumber);
+  history_cmd->callback([&p] {
+    p.read_only = true;
+    p.command = [&p](RuleStore& s, const ChangeContext&, std::ostream& o) {
+      p.history.json = p.json;
+      return history(p.history, s, o);
+    };
+  });
+
+  auto* undo_cmd = subcommand(app, "undo", "Revert the latest change that is not yet undone");
+  undo_cmd->callback([&p] {
+    p.command = [](RuleStore& s, const ChangeContext& c, std::ostream& o) { return undo(s, c, o); };
+  });
+}
+
+}  // namespace
+
+CliEnvironment CliEnvironment::from_process() {
+  CliEnvironment env;
+  if (const char* db = std::getenv("STRANGLER_DB"); db && *db) env.strangler_db = db;
+  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) {
+    env.user = pw->pw_name;
+  } else if (const char* user = std::getenv("USER"); user && *user) {
+    env.user = user;
+  } else {
+    env.user = "uid " + std::to_string(geteuid());
+  }
+  return env;
+}
+
+std::string shell_quote(std::string_view argument) {
+  bool plain = !argument.empty() && argument.find_first_not_of(
+                                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_@%+=:,./-") == std::string_view::npos;
+  if (plain) return std::string(argument);
+  std::string quoted = "'";
+  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string command_line(int argc, const char* const* argv) {
+  std::string line = "stranglerctl";
+  for (int i = 1; i < argc; ++i) line += " " + shell_quote(argv[i]);
+  return line;
+}
+
+int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::ostream& out,
+            std::ostream& err) {
+  Parsed p;
+  CLI::App app("stranglerctl: change the rule set of a Strangler router", "stranglerctl");
+  app.require_subcommand(1);
+  app.add_option("--db", p.db, "Rules database (default: $STRANGLER_DB)");
+  app.add_flag("--json", p.json, "Print listings as JSON");
+  add_other_commands(app, p);
+  add_target_commands(app, p);
+  add_route_commands(app, p);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    err << "stranglerctl: " << e.what() << " (see: stranglerctl --help)\n";
+    return 2;
+  }
+  if (p.db.empty() && env.strangler_db) p.db = *env.strangler_db;
+  if (p.db.empty()) {
+    err << "stranglerctl: no rules database: give --db PATH or set STRANGLER_DB\n";
+    return 2;
+  }
+  ChangeContext ctx{env.user, command_line(argc, argv)};
+  return run_guarded(
+      [&] {
+        if (p.init) return init(InitArgs{p.db, p.init_args.legacy_url}, ctx, out);
+        auto store = RuleStore::open(p.db, p.read_only);
+        return p.command(store, ctx, out);
+      },
+      err);
+}
+
+}  // namespace strangler::ctl
