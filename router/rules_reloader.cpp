@@ -1,10 +1,15 @@
 // RulesReloader; see rules_reloader.h.
 #include "router/rules_reloader.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "router/log.h"
-#include "rules/rule_error.h"
+#include "rules/store_error.h"
 
 namespace strangler {
 
@@ -15,8 +20,28 @@ RulesReloader::RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readi
 
 RulesReloader::~RulesReloader() { stop(); }
 
-void RulesReloader::load_initial() {
+namespace {
+
+// The file's identity: an open SQLite connection keeps reading a deleted or replaced file's old
+// inode without any error, so the path is checked on every poll.
+FileIdentity identify(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw StoreError(fmt::format("database \"{}\" is gone ({})", path, std::strerror(errno)));
+  }
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+}  // namespace
+
+void RulesReloader::open_store() {
+  auto identity = identify(db_path_);
   store_.emplace(RuleStore::open(db_path_, /*read_only=*/true));
+  identity_ = identity;
+}
+
+void RulesReloader::load_initial() {
+  open_store();
   publish(store_->load_rule_set());
 }
 
@@ -45,7 +70,8 @@ void RulesReloader::run() {
 void RulesReloader::poll_once() {
   try {
     // A failed read may mean the file was replaced or repaired: start from a fresh connection.
-    if (!store_) store_.emplace(RuleStore::open(db_path_, /*read_only=*/true));
+    if (store_ && identify(db_path_) != identity_) store_.reset();  // replaced underneath
+    if (!store_) open_store();
     if (store_->rules_version() != version_) publish(store_->load_rule_set());
     if (!problem_.empty()) report_problem("");
   } catch (const std::exception& e) {

@@ -2,7 +2,8 @@
 //
 // A background thread polls the rules version (one indexed read) every interval; when it moved,
 // it loads the whole rule set in one read transaction, compiles a new RouteTable off the request
-// path and publishes it. When the database cannot be read (locked, corrupt, gone), the router
+// path and publishes it. A database file that was deleted or replaced is noticed by its inode and
+// reopened. When the database cannot be read (locked, corrupt, gone), the router
 // keeps serving the last good table; the problem is logged once per change of state and shown on
 // /readyz.
 #pragma once
@@ -21,6 +22,12 @@
 
 namespace strangler {
 
+struct FileIdentity {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
 class RulesReloader {
  public:
   RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readiness& readiness,
@@ -38,6 +45,7 @@ class RulesReloader {
 
  private:
   void run();
+  void open_store();
   void publish(RuleSet rules);
   void report_problem(const std::string& problem);
 
@@ -46,6 +54,7 @@ class RulesReloader {
   Readiness& readiness_;
   std::chrono::milliseconds interval_;
   std::optional<RuleStore> store_;
+  FileIdentity identity_;
   std::int64_t version_ = -1;
   std::string problem_;
 

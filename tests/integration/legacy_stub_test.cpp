@@ -12,7 +12,7 @@
 using namespace strangler::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("legacy-stub: every answer names the instance; two instances answer alike") {
+TEST_CASE("legacy-stub: every answer names the instance, two instances answer alike") {
   Cluster c;
   auto& a = c.start_stub("alpha");
   auto& b = c.start_stub("beta");
@@ -56,7 +56,7 @@ TEST_CASE("legacy-stub: /echo reflects method, path, query, headers and body") {
   CHECK(j.value("body", "") == "the body");
 }
 
-TEST_CASE("legacy-stub: /bytes/{n} is n deterministic bytes; /slow/{ms} waits") {
+TEST_CASE("legacy-stub: /bytes/{n} is n deterministic bytes, /slow/{ms} waits") {
   Cluster c;
   auto& s = c.start_stub("bytes");
   auto client = make_client(s.port);

@@ -3,11 +3,14 @@
 // breaks under it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "tests/support/child_process.h"
 #include "tests/support/cluster.h"
@@ -58,30 +61,81 @@ TEST_CASE("router: exits 0 on SIGTERM") {
   CHECK(router.stop() == 0);
 }
 
-TEST_CASE("router: keeps serving the last good table when the database breaks") {
+namespace {
+
+// /readyz as JSON without its timestamp, and its status.
+std::pair<int, nlohmann::json> readiness(Cluster& c) {
+  auto res = c.admin_client().Get("/readyz");
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(nlohmann::json::accept(res->body));
+  auto j = nlohmann::json::parse(res->body);
+  if (j.is_object()) j.erase("loaded_at");
+  return {res->status, j};
+}
+
+std::size_t line_count(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("router: keeps serving the last good table when the database breaks, then recovers") {
   Cluster c;
-  c.init_with_monolith();
+  auto& monolith = c.init_with_monolith();
   auto& svc = c.start_stub("svc");
   c.ctl_ok({"target", "add", "svc", svc.url});
   c.ctl_ok({"route", "add", "/orders", "--to", "svc"});
-  c.start_router();
+  auto& router = c.start_router();
   auto client = c.client();
   REQUIRE(served_by(client.Get("/orders/1")) == "svc");
+  auto healthy = readiness(c);
+  REQUIRE(healthy.first == 200);
 
-  // Overwrite the database with junk of the same size; the WAL and shm files go away.
-  auto size = std::filesystem::file_size(c.db());
+  // Replace the database with junk (a new file, as an editor or a bad deploy would).
+  auto junk = c.dir() / "junk.tmp";
+  std::ofstream(junk) << std::string(8192, 'x');
+  std::filesystem::rename(junk, c.db());
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(c.db() + suffix);
-  {
-    std::ofstream out(c.db(), std::ios::binary | std::ios::trunc);
-    out << std::string(size, 'x');
-  }
-  std::this_thread::sleep_for(1s);  // several reload polls
+
+  std::pair<int, nlohmann::json> broken;
+  auto noticed = wait_until(
+      [&] {
+        broken = readiness(c);
+        return broken != healthy;
+      },
+      1500ms);
+  INFO("healthy /readyz: " << healthy.first << " " << healthy.second.dump());
+  INFO("broken /readyz: " << broken.first << " " << broken.second.dump());
+  CHECK_MESSAGE(noticed.has_value(), "/readyz does not report the unreadable database");
+  // Several polls on the broken database: the problem is logged once, not once per poll.
+  auto lines_when_noticed = line_count(router.stderr_text());
   for (int i = 0; i < 20; ++i) {
     CHECK(served_by(client.Get("/orders/" + std::to_string(i))) == "svc");
     CHECK(served_by(client.Get("/customers/" + std::to_string(i))) == "monolith");
   }
-  CHECK(c.admin_client().Get("/healthz")->status == 200);
-  auto ready = c.admin_client().Get("/readyz");
-  REQUIRE(ready);
-  MESSAGE("/readyz with a broken database: " << ready->status << " " << ready->body);
+  std::this_thread::sleep_for(800ms);
+  CHECK(line_count(router.stderr_text()) == lines_when_noticed);
+  CHECK(served_by(client.Get("/orders/1")) == "svc");
+  auto health = c.admin_client().Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+
+  // A good database again (no routes this time): picked up, and ready without a problem.
+  auto fresh = c.dir() / "fresh.db";
+  auto init =
+      run_process(STRANGLER_CTL_BIN, {"--db", fresh.string(), "init", "--legacy", monolith.url});
+  REQUIRE_MESSAGE(init.exit_code == 0, init.describe());
+  std::filesystem::rename(fresh, c.db());
+  auto recovered =
+      wait_until([&] { return served_by(client.Get("/orders/1")) == "monolith"; }, 1500ms);
+  CHECK(recovered.has_value());
+  auto after = readiness(c);
+  CHECK(after.first == 200);
+  // The same report as before the breakage, but for the version number.
+  auto strip_version = [](nlohmann::json j) {
+    if (j.is_object()) j.erase("rules_version");
+    return j;
+  };
+  CHECK(strip_version(after.second) == strip_version(healthy.second));
 }

@@ -169,11 +169,13 @@ void add_route_commands(CLI::App& app, Parsed& p) {
   });
 }
 
-void add_other_commands(CLI::App& app, Parsed& p) {
+void add_init_command(CLI::App& app, Parsed& p) {
   auto* init_cmd = subcommand(app, "init", "Create a rule set whose every request goes to legacy");
   init_cmd->add_option("--legacy", p.init_args.legacy_url, "The monolith's base URL")->required();
   init_cmd->callback([&p] { p.init = true; });
+}
 
+void add_history_commands(CLI::App& app, Parsed& p) {
   auto* history_cmd = subcommand(app, "history", "List every change, newest first");
   add_json_flag(history_cmd, p);
   history_cmd->add_option("--limit", p.history.limit, "Show only the newest N changes")
@@ -230,9 +232,10 @@ int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::o
   app.require_subcommand(1);
   app.add_option("--db", p.db, "Rules database (default: $STRANGLER_DB)");
   app.add_flag("--json", p.json, "Print listings as JSON");
-  add_other_commands(app, p);
+  add_init_command(app, p);
   add_target_commands(app, p);
   add_route_commands(app, p);
+  add_history_commands(app, p);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
