@@ -37,10 +37,9 @@ AdminServer::AdminServer(const ListenAddress& address, const RouteSnapshot& snap
   server_->set_write_timeout(5, 0);
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   install_routes();
-  int port = address.port == 0 ? server_->bind_to_any_port(address.host)
-                               : (server_->bind_to_port(address.host, address.port)
-                                      ? address.port
-                                      : -1);
+  int port = address.port == 0
+                 ? server_->bind_to_any_port(address.host)
+                 : (server_->bind_to_port(address.host, address.port) ? address.port : -1);
   if (port <= 0) {
     throw std::runtime_error(
         fmt::format("cannot listen on admin address {}:{}", address.host, address.port));
@@ -48,7 +47,9 @@ AdminServer::AdminServer(const ListenAddress& address, const RouteSnapshot& snap
   port_ = static_cast<std::uint16_t>(port);
 }
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 void AdminServer::install_routes() {
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -60,10 +61,10 @@ void AdminServer::install_routes() {
       reply_json(res, 503, {{"ready", false}, {"reason", "no rule set loaded yet"}});
       return;
     }
-    Json body = {{"ready", true}, {"rules_version", state.version},
-                           {"loaded_at", state.loaded_at}};
+    Json body = {{"ready", true}, {"rules_version", state.version}, {"loaded_at", state.loaded_at}};
     if (!state.problem.empty()) {
-      body["warning"] = "serving the last good rules; the database cannot be read: " + state.problem;
+      body["warning"] =
+          "serving the last good rules; the database cannot be read: " + state.problem;
     }
     reply_json(res, 200, body);
   });

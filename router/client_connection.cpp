@@ -126,14 +126,17 @@ asio::awaitable<bool> ClientConnection::refuse_header(const boost::system::error
                                                       bool got_bytes) {
   if (!got_bytes && (is_disconnect(ec) || ec == beast::error::timeout)) co_return false;
   if (ec == beast::error::timeout) {
-    co_await send_error({http::status::request_timeout, "request timeout",
-                         "request header not received in time"}, false);
+    co_await send_error(
+        {http::status::request_timeout, "request timeout", "request header not received in time"},
+        false);
   } else if (ec == http::error::header_limit) {
     co_await send_error({http::status::request_header_fields_too_large,
-                         "request header fields too large", "header block over the limit"}, false);
+                         "request header fields too large", "header block over the limit"},
+                        false);
   } else if (ec == http::error::body_limit) {
-    co_await send_error({http::status::payload_too_large, "payload too large",
-                         "request body over the limit"}, false);
+    co_await send_error(
+        {http::status::payload_too_large, "payload too large", "request body over the limit"},
+        false);
   } else if (!is_disconnect(ec)) {
     co_await send_error({http::status::bad_request, "bad request", ec.message()}, false);
   }
@@ -143,17 +146,25 @@ asio::awaitable<bool> ClientConnection::refuse_header(const boost::system::error
 std::optional<ErrorDetails> ClientConnection::check_request(
     const http::request_header<>& request) const {
   if (request.target().size() > worker_.options.max_uri) {
-    return ErrorDetails{http::status::uri_too_long, "uri too long", "request target over the limit"};
+    return ErrorDetails{http::status::uri_too_long, "uri too long",
+                        "request target over the limit"};
   }
   auto hosts = request.count(http::field::host);
   if (hosts > 1 || (hosts == 0 && request.version() >= 11)) {
     return ErrorDetails{http::status::bad_request, "bad request",
                         "an HTTP/1.1 request needs exactly one Host header"};
   }
-  if (request.count(http::field::content_length) > 0 &&
-      request.count(http::field::transfer_encoding) > 0) {
+  auto codings = request.count(http::field::transfer_encoding);
+  if (codings > 0 && request.count(http::field::content_length) > 0) {
     return ErrorDetails{http::status::bad_request, "bad request",
                         "both Content-Length and Transfer-Encoding"};
+  }
+  // Beast reads a body only when "chunked" is the last coding and treats anything else as no
+  // body, which would leave the body on the connection as the next request (smuggling).
+  if (codings > 1 || (codings == 1 &&
+                      !iequals(trim(to_std(request[http::field::transfer_encoding])), "chunked"))) {
+    return ErrorDetails{http::status::bad_request, "bad request",
+                        "Transfer-Encoding must be exactly \"chunked\""};
   }
   return std::nullopt;
 }
@@ -223,6 +234,13 @@ asio::awaitable<ClientConnection::Exchange> ClientConnection::exchange(RequestPa
   std::string_view name = target.target.name;
   bool body_less = parser.is_done();
   auto keep_if = [](bool keep) { return keep ? Exchange::keep_client : Exchange::close_client; };
+  if (target.url.scheme != "http") {
+    // The store accepts https targets; speaking TLS to them is not built yet, so say so.
+    co_await send_error(
+        {http::status::bad_gateway, "upstream unavailable", "tls-unsupported", name, request_id_},
+        client_keep && body_less);
+    co_return keep_if(client_keep && body_less);
+  }
   ConnectFailure failure;
   auto upstream = co_await worker_.pool.acquire(target, first_attempt, failure);
   if (!upstream) {
@@ -281,14 +299,17 @@ asio::awaitable<boost::system::error_code> ClientConnection::read_response_heade
 asio::awaitable<void> ClientConnection::refuse_request_body(const RelayResult& sent,
                                                             std::string_view target_name) {
   if (!sent.read_side) {
-    co_await send_error({http::status::bad_gateway, "upstream unavailable", "reset", target_name,
-                         request_id_}, false);
+    co_await send_error(
+        {http::status::bad_gateway, "upstream unavailable", "reset", target_name, request_id_},
+        false);
   } else if (sent.ec == beast::error::timeout) {
-    co_await send_error({http::status::request_timeout, "request timeout",
-                         "request body not received in time"}, false);
+    co_await send_error(
+        {http::status::request_timeout, "request timeout", "request body not received in time"},
+        false);
   } else if (sent.ec == http::error::body_limit) {
-    co_await send_error({http::status::payload_too_large, "payload too large",
-                         "request body over the limit"}, false);
+    co_await send_error(
+        {http::status::payload_too_large, "payload too large", "request body over the limit"},
+        false);
   } else if (!is_disconnect(sent.ec)) {
     co_await send_error({http::status::bad_request, "bad request", sent.ec.message()}, false);
   }
@@ -301,10 +322,10 @@ asio::awaitable<bool> ClientConnection::relay_response(ResponseParser& response,
                                                        const Routed& routed, bool& client_keep) {
   auto& message = response.get();
   bool upstream_keep = message.keep_alive();
-  prepare_client_response(message, {worker_.options.add_target_header
-                                        ? std::string_view(routed.target->target.name)
-                                        : std::string_view(),
-                                    request_id_});
+  prepare_client_response(
+      message, {worker_.options.add_target_header ? std::string_view(routed.target->target.name)
+                                                  : std::string_view(),
+                request_id_});
   if (!response.is_done()) {
     message.erase(http::field::content_length);
     if (auto length = response.content_length()) {
@@ -326,7 +347,7 @@ asio::awaitable<bool> ClientConnection::relay_response(ResponseParser& response,
     client_keep = false;  // never fake a clean end of a body that did not arrive
     co_return false;
   }
-  co_return upstream_keep && upstream.buffer.size() == 0;
+  co_return upstream_keep&& upstream.buffer.size() == 0;
 }
 
 asio::awaitable<void> ClientConnection::send_error(const ErrorDetails& details, bool keep_alive) {

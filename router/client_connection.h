@@ -20,7 +20,9 @@ namespace strangler {
 struct WorkerContext {
   WorkerContext(const RouteSnapshot& snapshot, asio::any_io_executor executor,
                 const ProxyOptions& opts, std::atomic<int>& in_flight_requests)
-      : routes(snapshot), pool(std::move(executor), PoolLimits{}), options(opts),
+      : routes(snapshot),
+        pool(std::move(executor), PoolLimits{}),
+        options(opts),
         in_flight(in_flight_requests) {}
 
   RouteSnapshotReader routes;

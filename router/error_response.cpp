@@ -7,7 +7,8 @@ namespace strangler {
 
 http::response<http::string_body> make_error_response(const ErrorDetails& details,
                                                       bool keep_alive) {
-  nlohmann::json body = {{"error", details.error}, {"reason", details.reason},
+  nlohmann::json body = {{"error", details.error},
+                         {"reason", details.reason},
                          {"status", static_cast<int>(details.status)}};
   if (!details.target.empty()) body["target"] = details.target;
   if (!details.request_id.empty()) body["request_id"] = details.request_id;

@@ -16,7 +16,6 @@ struct ErrorDetails {
   std::string_view request_id;
 };
 
-http::response<http::string_body> make_error_response(const ErrorDetails& details,
-                                                      bool keep_alive);
+http::response<http::string_body> make_error_response(const ErrorDetails& details, bool keep_alive);
 
 }  // namespace strangler

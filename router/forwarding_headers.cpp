@@ -48,8 +48,7 @@ std::string prepare_upstream_request(http::request_header<>& request, const Forw
   request.erase(http::field::content_length);
   request.erase(http::field::expect);
 
-  auto forwarded_for = append_to_list(joined_values(request, kForwardedFor),
-                                      from.client_ip);
+  auto forwarded_for = append_to_list(joined_values(request, kForwardedFor), from.client_ip);
   request.set(kForwardedFor, forwarded_for);
   request.set(kForwardedProto, "http");
   if (auto host = request.find(http::field::host); host != request.end()) {
@@ -69,8 +68,8 @@ std::string prepare_upstream_request(http::request_header<>& request, const Forw
 void prepare_client_response(http::response_header<>& response, const ResponseTags& tags) {
   strip_hop_by_hop(response);
   if (!tags.target_name.empty()) {
-    response.set("X-Strangler-Target", beast::string_view(tags.target_name.data(),
-                                                          tags.target_name.size()));
+    response.set("X-Strangler-Target",
+                 beast::string_view(tags.target_name.data(), tags.target_name.size()));
   }
   if (response.find("X-Request-Id") == response.end()) {
     response.set("X-Request-Id",

@@ -14,7 +14,9 @@
 
 namespace strangler {
 
-inline std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view to_std(beast::string_view s) {
+  return {s.data(), s.size()};
+}
 
 // Removes Connection, the headers Connection names, and every other hop-by-hop header.
 void strip_hop_by_hop(http::fields& fields);

@@ -8,15 +8,17 @@ namespace strangler {
 
 namespace {
 
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+}  // namespace
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -28,7 +30,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool is_hop_by_hop_header(std::string_view name) {
   static constexpr std::array<std::string_view, 7> kNames = {
-      "connection", "keep-alive", "proxy-connection", "te",
+      "connection", "keep-alive",        "proxy-connection", "te",
       "trailer",    "transfer-encoding", "upgrade"};
   for (auto fixed : kNames) {
     if (iequals(name, fixed)) return true;

@@ -24,4 +24,7 @@ std::string append_to_list(std::string_view existing, std::string_view item);
 
 bool iequals(std::string_view a, std::string_view b);
 
+// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trim(std::string_view s);
+
 }  // namespace strangler

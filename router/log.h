@@ -2,12 +2,10 @@
 // line, so lines from different threads never interleave.
 #pragma once
 
-#include <string>
 #include <string_view>
 
 namespace strangler {
 
 void log_line(std::string_view message);
-std::string now_rfc3339_millis();
 
 }  // namespace strangler

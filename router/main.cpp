@@ -8,8 +8,8 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "router/admin_server.h"
 #include "router/log.h"
@@ -48,7 +48,8 @@ void add_options(CLI::App& app, Options& o) {
 
 int run(const Options& o) {
   using namespace strangler;
-  if (o.db.empty()) throw std::runtime_error("no rules database: pass --db PATH or set STRANGLER_DB");
+  if (o.db.empty())
+    throw std::runtime_error("no rules database: pass --db PATH or set STRANGLER_DB");
   auto listen = parse_listen_address(o.listen);
   auto admin = parse_listen_address(o.admin);
   if (listen.host == admin.host && listen.port == admin.port && listen.port != 0) {
@@ -56,7 +57,8 @@ int run(const Options& o) {
   }
   RouteSnapshot snapshot;
   Readiness readiness;
-  RulesReloader reloader(o.db, snapshot, readiness, std::chrono::milliseconds(o.reload_interval_ms));
+  RulesReloader reloader(o.db, snapshot, readiness,
+                         std::chrono::milliseconds(o.reload_interval_ms));
   reloader.load_initial();
 
   ProxyOptions proxy_options;
@@ -73,8 +75,8 @@ int run(const Options& o) {
   std::printf("strangler-router listening on http://%s:%u\n", listen.host.c_str(), proxy.port());
   std::printf("strangler-router admin on http://%s:%u\n", admin.host.c_str(), admin_server.port());
   std::fflush(stdout);
-  log_line(fmt::format("serving rules version {} with {} threads", snapshot.load()->version(),
-                       threads));
+  log_line(
+      fmt::format("serving rules version {} with {} threads", snapshot.load()->version(), threads));
 
   sigset_t signals;
   sigemptyset(&signals);

@@ -8,7 +8,7 @@
 namespace strangler {
 
 struct ProxyOptions {
-  bool add_target_header = true;           // X-Strangler-Target on every response
+  bool add_target_header = true;                    // X-Strangler-Target on every response
   std::chrono::milliseconds header_timeout{30000};  // receive one request's headers
   std::chrono::milliseconds body_timeout{30000};    // between two reads of a request body
   std::chrono::milliseconds send_timeout{60000};    // between two writes to the client

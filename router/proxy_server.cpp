@@ -77,7 +77,9 @@ ProxyServer::ProxyServer(const ListenAddress& address, int threads, const ProxyO
   port_ = endpoint.port();
 }
 
-ProxyServer::~ProxyServer() { stop(std::chrono::milliseconds(0)); }
+ProxyServer::~ProxyServer() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void ProxyServer::start() {
   for (auto& worker : workers_) {

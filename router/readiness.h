@@ -9,10 +9,10 @@
 namespace strangler {
 
 struct ReadinessState {
-  bool loaded = false;        // a rule set has been loaded at least once
-  std::int64_t version = 0;   // the version being served
-  std::string problem;        // empty when the database reads fine; else why it does not
-  std::string loaded_at;      // RFC 3339 time of the last successful load
+  bool loaded = false;       // a rule set has been loaded at least once
+  std::int64_t version = 0;  // the version being served
+  std::string problem;       // empty when the database reads fine; else why it does not
+  std::string loaded_at;     // RFC 3339 time of the last successful load
 };
 
 class Readiness {

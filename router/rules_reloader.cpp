@@ -10,15 +10,20 @@
 
 #include "router/log.h"
 #include "rules/store_error.h"
+#include "rules/utc_time.h"
 
 namespace strangler {
 
 RulesReloader::RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readiness& readiness,
                              std::chrono::milliseconds interval)
-    : db_path_(std::move(db_path)), snapshot_(snapshot), readiness_(readiness),
+    : db_path_(std::move(db_path)),
+      snapshot_(snapshot),
+      readiness_(readiness),
       interval_(interval) {}
 
-RulesReloader::~RulesReloader() { stop(); }
+RulesReloader::~RulesReloader() {
+  stop();
+}
 
 namespace {
 
@@ -92,7 +97,7 @@ void RulesReloader::publish(RuleSet rules) {
                          version, table->rules().routes.size(), took.count()));
   }
   version_ = version;
-  readiness_.set({true, version, problem_, now_rfc3339_millis()});
+  readiness_.set({true, version, problem_, utc_now_rfc3339(/*millis=*/true)});
 }
 
 void RulesReloader::report_problem(const std::string& problem) {

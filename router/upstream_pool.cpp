@@ -29,11 +29,16 @@ ConnectFailure classify(const boost::system::error_code& ec) {
 
 const char* describe(ConnectFailure failure) {
   switch (failure) {
-    case ConnectFailure::none: return "none";
-    case ConnectFailure::refused: return "connect-refused";
-    case ConnectFailure::timeout: return "connect-timeout";
-    case ConnectFailure::resolve: return "resolve-failed";
-    case ConnectFailure::other: return "connect-failed";
+    case ConnectFailure::none:
+      return "none";
+    case ConnectFailure::refused:
+      return "connect-refused";
+    case ConnectFailure::timeout:
+      return "connect-timeout";
+    case ConnectFailure::resolve:
+      return "resolve-failed";
+    case ConnectFailure::other:
+      return "connect-failed";
   }
   return "connect-failed";
 }
@@ -79,8 +84,8 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
     endpoints.emplace_back(address, target.url.port);
   } else {
     tcp::resolver resolver(executor_);
-    auto results = co_await resolver.async_resolve(target.url.host,
-                                                   std::to_string(target.url.port), use_ec(ec));
+    auto results = co_await resolver.async_resolve(target.url.host, std::to_string(target.url.port),
+                                                   use_ec(ec));
     if (ec) {
       failure = ConnectFailure::resolve;
       co_return nullptr;

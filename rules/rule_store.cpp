@@ -102,15 +102,6 @@ void remove_database_files(const std::string& path) {
 
 }  // namespace
 
-std::string utc_now_rfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 bool same_target(const Target& a, const Target& b) {
   return a.name == b.name && a.url == b.url && a.connect_timeout_ms == b.connect_timeout_ms &&
          a.timeout_ms == b.timeout_ms;

@@ -12,6 +12,7 @@
 #include "rules/rule_json.h"
 #include "rules/rule_store.h"
 #include "rules/sqlite_db.h"
+#include "rules/utc_time.h"
 
 namespace strangler {
 
@@ -99,7 +100,6 @@ struct RuleStore::Impl {
 };
 
 // Current time as RFC 3339 UTC ("2024-05-01T12:00:00Z").
-std::string utc_now_rfc3339();
 bool same_target(const Target& a, const Target& b);
 bool same_route(const Route& a, const Route& b);
 // Validates every field of a target (name, URL, timeouts); RuleError on the first bad one.

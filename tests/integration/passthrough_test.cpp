@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -225,4 +226,33 @@ TEST_CASE("passthrough: an upstream connection closed while idle is not used aga
   }
   CHECK(rc.upstream.wait_for_requests(5).size() == 5);
   CHECK(rc.upstream.connections_accepted() == 5);
+}
+
+TEST_CASE("passthrough: a response is streamed, not buffered whole") {
+  const std::size_t n = 4u << 20;
+  auto body = binary_body(n);
+  RecordingCluster rc([&](const RecordedRequest&) {
+    return RecordingUpstream::response(200, {{"Content-Type", "application/octet-stream"}}, body);
+  });
+  // The upstream sends the head and the first MiB, then nothing for a second.
+  rc.upstream.set_stall(1u << 20, 1000ms);
+  auto client = rc.c.client();
+  std::string received;
+  auto start = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::duration> half_mib_after;
+  auto res = client.Get("/stream", [&](const char* data, std::size_t len) {
+    received.append(data, len);
+    if (!half_mib_after && received.size() >= 512 * 1024) {
+      half_mib_after = std::chrono::steady_clock::now() - start;
+    }
+    return true;
+  });
+  auto total = std::chrono::steady_clock::now() - start;
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(received.size() == n);
+  CHECK(received == body);
+  CHECK(total >= 1000ms);
+  REQUIRE(half_mib_after.has_value());
+  CHECK(*half_mib_after < 700ms);  // arrived while the upstream was still stalled
 }

@@ -27,6 +27,9 @@ struct RecordingUpstream::Connection {
   std::optional<RecordedRequest> current;
   std::optional<ChunkedDecoder> chunked;
   std::size_t body_left = 0;
+  // A pause in the output at offset stall_at (see set_stall); stall_until is set on reaching it.
+  std::optional<std::size_t> stall_at;
+  std::optional<std::chrono::steady_clock::time_point> stall_until;
 };
 
 RecordingUpstream::RecordingUpstream(Responder responder) : responder_(std::move(responder)) {
@@ -97,12 +100,14 @@ void RecordingUpstream::run() {
     fds.push_back({listener_.get(), POLLIN, 0});
     owners.push_back(nullptr);
     for (auto& c : connections) {
-      short events = c.out_pos < c.out.size() ? POLLOUT : 0;
+      bool stalled = c.stall_at && c.out_pos == *c.stall_at;
+      short events = c.out_pos < c.out.size() && !stalled ? POLLOUT : 0;
       if (!c.close_after_write) events |= POLLIN;
       fds.push_back({c.fd.get(), events, 0});
       owners.push_back(&c);
     }
-    if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+    // Also on timeout: a stalled response resumes from here.
+    if (::poll(fds.data(), fds.size(), 20) < 0) continue;
     if (fds[0].revents & POLLIN) {
       int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (fd >= 0) {
@@ -188,6 +193,9 @@ void RecordingUpstream::parse_requests(Connection& c) {
         (reply_head && reply_head->has_token("Connection", "close"))) {
       c.close_after_write = true;
     }
+    if (stall_ms_ > 0 && !c.stall_at && stall_after_ < reply.size()) {
+      c.stall_at = c.out.size() + stall_after_;
+    }
     c.out += reply;
     {
       std::lock_guard lock(mutex_);
@@ -200,7 +208,16 @@ void RecordingUpstream::parse_requests(Connection& c) {
 
 bool RecordingUpstream::flush(Connection& c) {
   while (c.out_pos < c.out.size()) {
-    auto n = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
+    auto end = c.out.size();
+    if (c.stall_at && c.out_pos == *c.stall_at) {
+      auto now = std::chrono::steady_clock::now();
+      if (!c.stall_until) c.stall_until = now + std::chrono::milliseconds(stall_ms_.load());
+      if (now < *c.stall_until) return true;  // the poll timeout brings us back
+      c.stall_at.reset();
+      c.stall_until.reset();
+    }
+    if (c.stall_at) end = *c.stall_at;
+    auto n = ::send(c.fd.get(), c.out.data() + c.out_pos, end - c.out_pos, MSG_NOSIGNAL);
     if (n > 0) {
       c.out_pos += static_cast<std::size_t>(n);
       continue;

@@ -60,6 +60,12 @@ class RecordingUpstream {
   // Close every connection right after its response without saying so (no "Connection: close"),
   // as servers with a short keep-alive timeout do.
   void set_silent_close(bool on) { silent_close_ = on; }
+  // Write each response's first `after_bytes` bytes, then pause for `pause` before the rest: a
+  // slow upstream, to see whether the router streams or buffers.
+  void set_stall(std::size_t after_bytes, std::chrono::milliseconds pause) {
+    stall_after_ = after_bytes;
+    stall_ms_ = pause.count();
+  }
 
   // Builds a response with a Content-Length (or chunked framing when `chunked`).
   static std::string response(int status, const Headers& headers, std::string_view body,
@@ -77,6 +83,8 @@ class RecordingUpstream {
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> silent_close_{false};
+  std::atomic<std::size_t> stall_after_{0};
+  std::atomic<long> stall_ms_{0};
   std::atomic<std::size_t> connections_accepted_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable recorded_;

@@ -12,8 +12,8 @@ namespace {
 
 std::vector<std::string> values(const http::fields& fields, std::string_view name) {
   std::vector<std::string> out;
-  for (auto [it, end] = fields.equal_range(beast::string_view(name.data(), name.size()));
-       it != end; ++it) {
+  for (auto [it, end] = fields.equal_range(beast::string_view(name.data(), name.size())); it != end;
+       ++it) {
     out.emplace_back(to_std(it->value()));
   }
   return out;
@@ -42,8 +42,8 @@ http::request_header<> sample_request() {
 TEST_CASE("hop-by-hop headers and the ones Connection names are removed") {
   auto request = sample_request();
   prepare_upstream_request(request, {"10.1.2.3"});
-  for (auto name : {"Connection", "X-Secret", "Keep-Alive", "TE", "Upgrade",
-                    "Proxy-Authorization", "Content-Length", "Expect"}) {
+  for (auto name : {"Connection", "X-Secret", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization",
+                    "Content-Length", "Expect"}) {
     CHECK_MESSAGE(values(request, name).empty(), name);
   }
 }

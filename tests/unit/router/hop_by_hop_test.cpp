@@ -38,3 +38,10 @@ TEST_CASE("iequals compares ASCII case-insensitively") {
   CHECK_FALSE(iequals("abc", "abd"));
   CHECK_FALSE(iequals("abc", "ab"));
 }
+
+TEST_CASE("trim removes optional whitespace only") {
+  CHECK(trim(" \tchunked \t") == "chunked");
+  CHECK(trim("a b") == "a b");
+  CHECK(trim("   ").empty());
+  CHECK(trim("\r\nx") == "\r\nx");
+}
