@@ -321,7 +321,9 @@ asio::awaitable<bool> ClientConnection::relay_response(ResponseParser& response,
                                                        UpstreamConnection& upstream,
                                                        const Routed& routed, bool& client_keep) {
   auto& message = response.get();
-  bool upstream_keep = message.keep_alive();
+  // A body that ends when the connection does leaves nothing to reuse, whatever the headers say.
+  bool delimited = response.is_done() || response.chunked() || response.content_length();
+  bool upstream_keep = message.keep_alive() && delimited;
   prepare_client_response(
       message, {worker_.options.add_target_header ? std::string_view(routed.target->target.name)
                                                   : std::string_view(),

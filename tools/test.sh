@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds (release preset), runs every test with ctest.
-# Usage: tools/test.sh [--sanitize]   --sanitize also builds and runs the unit tests under
-#                                     ASan+UBSan (slower; CI runs it when time allows).
+# The test command: installs what is missing, builds (release preset) and runs every test with
+# ctest. With --sanitize it then builds everything again under ASan+UBSan and under TSan and runs
+# every test once more, the integration tests included (so the router itself runs sanitized);
+# a sanitizer report fails the run.
+# Usage: tools/test.sh [--sanitize]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 
 jobs=$(nproc)
-cmake --preset release >/dev/null
-cmake --build --preset release -j"$jobs"
-ctest --preset release -j"$jobs"
+run_preset() {
+  local preset=$1
+  echo "=== build and test: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$jobs"
+  ctest --preset "$preset" -j"$jobs"
+}
 
+run_preset release
 if [[ "${1:-}" == "--sanitize" ]]; then
-  cmake --preset asan >/dev/null
-  cmake --build --preset asan -j"$jobs" --target rules_unit_tests store_unit_tests \
-    ctl_unit_tests router_unit_tests
-  ctest --preset asan -j"$jobs" -R '^(rules|store|ctl|router): '
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  run_preset asan
+  export TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/tests/tsan.supp"
+  run_preset tsan
 fi

@@ -32,10 +32,7 @@ struct Sample {
 
 TEST_CASE("flip under load: zero failed requests, switch within 1 s") {
   Cluster c;
-  c.init_with_monolith();
-  auto& orders = c.start_stub("orders-svc");
-  c.ctl_ok({"target", "add", "orders", orders.url});
-  c.ctl_ok({"route", "add", "/orders", "--to", "legacy"});
+  c.init_orders_migration();
   c.start_router();
 
   constexpr int kThreads = 3;

@@ -23,10 +23,7 @@ std::string served_to(httplib::Client& client, const std::string& path, const st
 
 TEST_CASE("split: about 30% of distinct users go to the new target, each one sticky") {
   Cluster c;
-  c.init_with_monolith();
-  auto& orders = c.start_stub("orders-svc");
-  c.ctl_ok({"target", "add", "orders", orders.url});
-  c.ctl_ok({"route", "add", "/orders", "--to", "legacy"});
+  c.init_orders_migration();
   c.start_router();
   auto client = c.client();
   client.set_keep_alive(true);

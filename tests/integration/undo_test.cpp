@@ -13,10 +13,7 @@ using namespace std::chrono_literals;
 
 TEST_CASE("undo: a flip is reverted and the router follows within 1 s") {
   Cluster c;
-  c.init_with_monolith();
-  auto& orders = c.start_stub("orders-svc");
-  c.ctl_ok({"target", "add", "orders", orders.url});
-  c.ctl_ok({"route", "add", "/orders", "--to", "legacy"});
+  c.init_orders_migration();
   auto routes_before_flip = c.ctl_ok({"route", "list", "--json"}).out;
   c.start_router();
   auto client = c.client();

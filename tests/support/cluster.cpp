@@ -74,6 +74,14 @@ Stub& Cluster::init_with_monolith() {
   return stub;
 }
 
+Stub& Cluster::init_orders_migration() {
+  init_with_monolith();
+  auto& orders = start_stub("orders-svc");
+  ctl_ok({"target", "add", "orders", orders.url});
+  ctl_ok({"route", "add", "/orders", "--to", "legacy"});
+  return orders;
+}
+
 ChildProcess& Cluster::start_router(const std::vector<std::string>& extra, bool wait_ready) {
   REQUIRE_MESSAGE(!router_, "one router per cluster");
   std::vector<std::string> args = {"--db",        db(),      "--listen",

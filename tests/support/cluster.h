@@ -57,6 +57,10 @@ class Cluster {
   // Starts a stub named "monolith" and runs `init --legacy` with it; returns the stub.
   Stub& init_with_monolith();
 
+  // The common starting point of a migration: init_with_monolith(), a stub "orders-svc" added as
+  // target "orders", and a route /orders to legacy. Returns the orders stub.
+  Stub& init_orders_migration();
+
   // Starts strangler-router on the database; waits for both ports and, when `wait_ready`, for
   // /readyz to answer 200 (REQUIREd within 5 s).
   ChildProcess& start_router(const std::vector<std::string>& extra = {}, bool wait_ready = true);
