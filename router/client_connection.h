@@ -8,7 +8,11 @@
 
 #include <atomic>
 
+#include <random>
+
+#include "router/access_log.h"
 #include "router/asio.h"
+#include "router/metrics.h"
 #include "router/proxy_options.h"
 #include "router/route_snapshot.h"
 #include "router/upstream_pool.h"
@@ -19,16 +23,25 @@ namespace strangler {
 // `in_flight`, which the server reads to drain on shutdown.
 struct WorkerContext {
   WorkerContext(const RouteSnapshot& snapshot, asio::any_io_executor executor,
-                const ProxyOptions& opts, std::atomic<int>& in_flight_requests)
+                const ProxyOptions& opts, std::atomic<int>& in_flight_requests,
+                MetricsRegistry& registry, int thread_index, AccessLog* log)
       : routes(snapshot),
         pool(std::move(executor), PoolLimits{}),
         options(opts),
-        in_flight(in_flight_requests) {}
+        in_flight(in_flight_requests),
+        metrics_registry(registry),
+        metrics(registry.shard(thread_index)),
+        access_log(log),
+        rng(std::random_device{}()) {}
 
   RouteSnapshotReader routes;
   UpstreamPool pool;
   const ProxyOptions& options;
   std::atomic<int>& in_flight;
+  MetricsRegistry& metrics_registry;  // process-wide values (breaker states and transitions)
+  ThreadMetrics& metrics;             // this thread's shard
+  AccessLog* access_log;              // null when off
+  std::mt19937_64 rng;                // backoff jitter
 };
 
 asio::awaitable<void> serve_client(tcp::socket socket, WorkerContext& worker);

@@ -24,6 +24,13 @@ http::response<http::string_body> make_error_response(const ErrorDetails& detail
     response.set("X-Request-Id",
                  beast::string_view(details.request_id.data(), details.request_id.size()));
   }
+  if (!details.fallback_reason.empty()) {
+    response.set("X-Strangler-Fallback", beast::string_view(details.fallback_reason.data(),
+                                                            details.fallback_reason.size()));
+  }
+  if (details.retry_after_seconds > 0) {
+    response.set(http::field::retry_after, std::to_string(details.retry_after_seconds));
+  }
   response.body() = body.dump() + "\n";
   response.keep_alive(keep_alive);
   response.prepare_payload();

@@ -14,6 +14,8 @@ struct ErrorDetails {
   std::string_view reason;  // "connect-refused", "timeout", a parser message, ...
   std::string_view target;  // empty when no target is involved
   std::string_view request_id;
+  std::string_view fallback_reason = {};  // when the failure came from the fallback target
+  int retry_after_seconds = 0;            // > 0: a Retry-After header (503s)
 };
 
 http::response<http::string_body> make_error_response(const ErrorDetails& details, bool keep_alive);

@@ -75,6 +75,10 @@ void prepare_client_response(http::response_header<>& response, const ResponseTa
     response.set("X-Request-Id",
                  beast::string_view(tags.request_id.data(), tags.request_id.size()));
   }
+  if (!tags.fallback_reason.empty()) {
+    response.set("X-Strangler-Fallback",
+                 beast::string_view(tags.fallback_reason.data(), tags.fallback_reason.size()));
+  }
 }
 
 }  // namespace strangler

@@ -31,6 +31,7 @@ std::string prepare_upstream_request(http::request_header<>& request, const Forw
 struct ResponseTags {
   std::string_view target_name;  // empty: no X-Strangler-Target
   std::string_view request_id;
+  std::string_view fallback_reason;  // non-empty: X-Strangler-Fallback
 };
 
 // Prepares an upstream response header for the client (framing is set by the caller).

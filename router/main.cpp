@@ -13,6 +13,7 @@
 
 #include "router/admin_server.h"
 #include "router/log.h"
+#include "router/metrics.h"
 #include "router/proxy_server.h"
 #include "router/rules_reloader.h"
 
@@ -27,6 +28,8 @@ struct Options {
   int reload_interval_ms = 250;
   std::uint64_t max_body = 10 * 1024 * 1024;
   int header_timeout_ms = 30000;
+  std::string admin_token;
+  std::string access_log;
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -44,6 +47,10 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--header-timeout-ms", o.header_timeout_ms,
                  "time allowed to receive a request's headers")
       ->check(CLI::Range(100, 3600000));
+  app.add_option("--admin-token", o.admin_token,
+                 "token that mutating admin endpoints require (Authorization: Bearer TOKEN)")
+      ->envname("STRANGLER_ADMIN_TOKEN");
+  app.add_option("--access-log", o.access_log, "JSON access log: a file path, or - for stdout");
 }
 
 int run(const Options& o) {
@@ -55,19 +62,24 @@ int run(const Options& o) {
   if (listen.host == admin.host && listen.port == admin.port && listen.port != 0) {
     throw std::runtime_error("--admin must not be the proxy's own address");
   }
+  int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
   RouteSnapshot snapshot;
   Readiness readiness;
-  RulesReloader reloader(o.db, snapshot, readiness,
+  TargetRuntimes runtimes;
+  MetricsRegistry metrics(threads);
+  metrics.set_build_info(STRANGLER_VERSION);
+  RulesReloader reloader(o.db, snapshot, readiness, runtimes, metrics,
                          std::chrono::milliseconds(o.reload_interval_ms));
   reloader.load_initial();
+  std::unique_ptr<AccessLog> access_log;
+  if (!o.access_log.empty()) access_log = AccessLog::open(o.access_log);
 
   ProxyOptions proxy_options;
   proxy_options.add_target_header = !o.no_target_header;
   proxy_options.max_body = o.max_body;
   proxy_options.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
-  int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
-  ProxyServer proxy(listen, threads, proxy_options, snapshot);
-  AdminServer admin_server(admin, snapshot, readiness);
+  ProxyServer proxy(listen, threads, proxy_options, snapshot, metrics, access_log.get());
+  AdminServer admin_server(admin, snapshot, readiness, runtimes, metrics, o.admin_token);
 
   reloader.start();
   admin_server.start();
@@ -75,8 +87,8 @@ int run(const Options& o) {
   std::printf("strangler-router listening on http://%s:%u\n", listen.host.c_str(), proxy.port());
   std::printf("strangler-router admin on http://%s:%u\n", admin.host.c_str(), admin_server.port());
   std::fflush(stdout);
-  log_line(
-      fmt::format("serving rules version {} with {} threads", snapshot.load()->version(), threads));
+  log_line(fmt::format("serving rules version {} with {} threads",
+                       snapshot.load()->table->version(), threads));
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -88,6 +100,7 @@ int run(const Options& o) {
   proxy.stop(std::chrono::seconds(5));
   admin_server.stop();
   reloader.stop();
+  if (access_log) access_log->stop();
   return 0;
 }
 

@@ -16,8 +16,11 @@ namespace strangler {
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 struct ProxyServer::Worker {
-  Worker(const RouteSnapshot& snapshot, const ProxyOptions& options, std::atomic<int>& in_flight)
-      : io(1), acceptor(io), context(snapshot, io.get_executor(), options, in_flight) {}
+  Worker(const RouteSnapshot& snapshot, const ProxyOptions& options, std::atomic<int>& in_flight,
+         MetricsRegistry& metrics, int index, AccessLog* access_log)
+      : io(1),
+        acceptor(io),
+        context(snapshot, io.get_executor(), options, in_flight, metrics, index, access_log) {}
 
   asio::io_context io;
   tcp::acceptor acceptor;
@@ -57,14 +60,15 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& contex
 }  // namespace
 
 ProxyServer::ProxyServer(const ListenAddress& address, int threads, const ProxyOptions& options,
-                         const RouteSnapshot& snapshot)
+                         const RouteSnapshot& snapshot, MetricsRegistry& metrics,
+                         AccessLog* access_log)
     : options_(options) {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address.host, ec);
   if (ec) throw std::runtime_error("listen address must be an IP address: " + address.host);
   tcp::endpoint endpoint(ip, address.port);
   for (int i = 0; i < std::max(1, threads); ++i) {
-    auto worker = std::make_unique<Worker>(snapshot, options_, in_flight_);
+    auto worker = std::make_unique<Worker>(snapshot, options_, in_flight_, metrics, i, access_log);
     try {
       bind_acceptor(worker->acceptor, endpoint);
     } catch (const boost::system::system_error& e) {

@@ -10,7 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "router/access_log.h"
 #include "router/listen_address.h"
+#include "router/metrics.h"
 #include "router/proxy_options.h"
 #include "router/route_snapshot.h"
 
@@ -19,8 +21,9 @@ namespace strangler {
 class ProxyServer {
  public:
   // Binds immediately (throws std::runtime_error with a one-line reason when it cannot).
+  // `metrics` must have a shard per thread; `access_log` may be null.
   ProxyServer(const ListenAddress& address, int threads, const ProxyOptions& options,
-              const RouteSnapshot& snapshot);
+              const RouteSnapshot& snapshot, MetricsRegistry& metrics, AccessLog* access_log);
   ~ProxyServer();
 
   std::uint16_t port() const { return port_; }

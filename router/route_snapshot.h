@@ -1,4 +1,5 @@
-// RouteSnapshot: the route table the I/O threads read, published by the rules reloader.
+// RouteSnapshot: the routing state (route table and target runtimes) the I/O threads read,
+// published by the rules reloader.
 //
 // Publishing stores the new table and then bumps a generation counter. Each I/O thread keeps its
 // own shared_ptr copy (RouteSnapshotReader) and re-reads the shared pointer only when the
@@ -12,13 +13,13 @@
 #include <memory>
 #include <mutex>
 
-#include "rules/route_table.h"
+#include "router/target_runtime.h"
 
 namespace strangler {
 
 class RouteSnapshot {
  public:
-  void publish(std::shared_ptr<const RouteTable> table) {
+  void publish(std::shared_ptr<const RoutingState> table) {
     {
       std::lock_guard lock(mutex_);
       table_ = std::move(table);
@@ -26,7 +27,7 @@ class RouteSnapshot {
     generation_.fetch_add(1, std::memory_order_release);
   }
 
-  std::shared_ptr<const RouteTable> load() const {
+  std::shared_ptr<const RoutingState> load() const {
     std::lock_guard lock(mutex_);
     return table_;
   }
@@ -35,7 +36,7 @@ class RouteSnapshot {
 
  private:
   mutable std::mutex mutex_;  // taken only on publish and on a reader's refresh
-  std::shared_ptr<const RouteTable> table_;
+  std::shared_ptr<const RoutingState> table_;
   std::atomic<std::uint64_t> generation_{0};
 };
 
@@ -44,7 +45,7 @@ class RouteSnapshotReader {
  public:
   explicit RouteSnapshotReader(const RouteSnapshot& snapshot) : snapshot_(snapshot) {}
 
-  const std::shared_ptr<const RouteTable>& current() {
+  const std::shared_ptr<const RoutingState>& current() {
     auto generation = snapshot_.generation();
     if (generation != seen_) {
       cached_ = snapshot_.load();
@@ -56,7 +57,7 @@ class RouteSnapshotReader {
  private:
   const RouteSnapshot& snapshot_;
   std::uint64_t seen_ = ~std::uint64_t{0};
-  std::shared_ptr<const RouteTable> cached_;
+  std::shared_ptr<const RoutingState> cached_;
 };
 
 }  // namespace strangler

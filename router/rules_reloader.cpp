@@ -15,10 +15,13 @@
 namespace strangler {
 
 RulesReloader::RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readiness& readiness,
+                             TargetRuntimes& runtimes, MetricsRegistry& metrics,
                              std::chrono::milliseconds interval)
     : db_path_(std::move(db_path)),
       snapshot_(snapshot),
       readiness_(readiness),
+      runtimes_(runtimes),
+      metrics_(metrics),
       interval_(interval) {}
 
 RulesReloader::~RulesReloader() {
@@ -88,14 +91,20 @@ void RulesReloader::poll_once() {
 void RulesReloader::publish(RuleSet rules) {
   auto version = rules.version;
   auto started = std::chrono::steady_clock::now();
-  auto table = RouteTable::build(std::move(rules));
-  snapshot_.publish(table);
+  auto state = std::make_shared<RoutingState>();
+  state->table = RouteTable::build(std::move(rules));
+  std::vector<std::string> fresh;
+  state->runtimes = runtimes_.sync(*state->table, started, &fresh);
+  for (const auto& name : fresh) metrics_.set_breaker_state(name, BreakerState::closed);
+  snapshot_.publish(state);
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   if (version_ >= 0) {
     log_line(fmt::format("rules reloaded: version {} -> {} ({} routes, built in {} ms)", version_,
-                         version, table->rules().routes.size(), took.count()));
+                         version, state->table->rules().routes.size(), took.count()));
+    metrics_.record_rules_reload();
   }
+  metrics_.set_rules_version(version);
   version_ = version;
   readiness_.set({true, version, problem_, utc_now_rfc3339(/*millis=*/true)});
 }

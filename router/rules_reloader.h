@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "router/metrics.h"
 #include "router/readiness.h"
 #include "router/route_snapshot.h"
 #include "rules/rule_store.h"
@@ -31,6 +32,7 @@ struct FileIdentity {
 class RulesReloader {
  public:
   RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readiness& readiness,
+                TargetRuntimes& runtimes, MetricsRegistry& metrics,
                 std::chrono::milliseconds interval);
   ~RulesReloader();
 
@@ -52,6 +54,8 @@ class RulesReloader {
   std::string db_path_;
   RouteSnapshot& snapshot_;
   Readiness& readiness_;
+  TargetRuntimes& runtimes_;
+  MetricsRegistry& metrics_;
   std::chrono::milliseconds interval_;
   std::optional<RuleStore> store_;
   FileIdentity identity_;

@@ -296,8 +296,15 @@ void RouteTable::compile_routes() {
   for (std::uint32_t i = 0; i < rules_.routes.size(); ++i) {
     const Route& route = rules_.routes[i];
     CompiledRoute compiled{&route, resolve(route, route.target), 0};
-    if (!route.split_target.empty())
+    if (auto fallback = effective_fallback(route, route.target)) {
+      compiled.fallback_index = resolve(route, *fallback);
+    }
+    if (!route.split_target.empty()) {
       compiled.split_target_index = resolve(route, route.split_target);
+      if (auto fallback = effective_fallback(route, route.split_target)) {
+        compiled.split_fallback_index = resolve(route, *fallback);
+      }
+    }
     if (const auto other = builder.find_ambiguous(route, rules_.routes)) {
       throw RuleError(conflict_message(rules_.routes[*other], route));
     }

@@ -22,11 +22,23 @@ struct CompiledTarget {
   TargetUrl url;
 };
 
+inline constexpr std::size_t kNoTarget = static_cast<std::size_t>(-1);
+
 struct CompiledRoute {
   const Route* route = nullptr;  // nullptr for the default route (no rule matched)
   std::size_t target_index = 0;
   // Valid only when route && !route->split_target.empty().
   std::size_t split_target_index = 0;
+  // effective_fallback() resolved for each side of the route; kNoTarget when there is none.
+  std::size_t fallback_index = kNoTarget;
+  std::size_t split_fallback_index = kNoTarget;
+
+  // The fallback of the side a request was sent to.
+  std::size_t fallback_for(std::size_t chosen_index) const {
+    return route && !route->split_target.empty() && chosen_index == split_target_index
+               ? split_fallback_index
+               : fallback_index;
+  }
 };
 
 class RouteTable {

@@ -31,13 +31,49 @@ std::string methods_from_json(const Json& list) {
   return text;
 }
 
+Json resilience_to_json(const TargetResilience& r) {
+  return {{"breaker_window", r.breaker_window},
+          {"breaker_min_calls", r.breaker_min_calls},
+          {"breaker_failure_threshold", r.breaker_failure_threshold},
+          {"breaker_failure_rate", r.breaker_failure_rate},
+          {"breaker_recovery_ms", r.breaker_recovery_ms},
+          {"breaker_half_open_probes", r.breaker_half_open_probes},
+          {"count_5xx_as_failure", r.count_5xx_as_failure},
+          {"max_concurrent", r.max_concurrent},
+          {"retries", r.retries},
+          {"backoff_ms", r.backoff_ms}};
+}
+
+// Missing keys keep their defaults (see rule_json.h); a key of the wrong type is an error.
+template <typename T>
+void read_optional(const Json& json, const char* key, T& value) {
+  if (auto it = json.find(key); it != json.end()) value = it->template get<T>();
+}
+
+TargetResilience resilience_from_json(const Json& json) {
+  TargetResilience r;
+  if (json.is_null()) return r;
+  read_optional(json, "breaker_window", r.breaker_window);
+  read_optional(json, "breaker_min_calls", r.breaker_min_calls);
+  read_optional(json, "breaker_failure_threshold", r.breaker_failure_threshold);
+  read_optional(json, "breaker_failure_rate", r.breaker_failure_rate);
+  read_optional(json, "breaker_recovery_ms", r.breaker_recovery_ms);
+  read_optional(json, "breaker_half_open_probes", r.breaker_half_open_probes);
+  read_optional(json, "count_5xx_as_failure", r.count_5xx_as_failure);
+  read_optional(json, "max_concurrent", r.max_concurrent);
+  read_optional(json, "retries", r.retries);
+  read_optional(json, "backoff_ms", r.backoff_ms);
+  return r;
+}
+
 }  // namespace
 
 Json target_to_json(const Target& target) {
   return {{"name", target.name},
           {"url", target.url},
           {"connect_timeout_ms", target.connect_timeout_ms},
-          {"timeout_ms", target.timeout_ms}};
+          {"timeout_ms", target.timeout_ms},
+          {"resilience", resilience_to_json(target.resilience)}};
 }
 
 Json route_to_json(const Route& route) {
@@ -53,7 +89,8 @@ Json route_to_json(const Route& route) {
           {"exact", route.pattern.exact},
           {"methods", methods_to_json(route.methods)},
           {"target", route.target},
-          {"split", split}};
+          {"split", split},
+          {"fallback", route.fallback ? Json(*route.fallback) : Json(nullptr)}};
 }
 
 Target target_from_json(const Json& json) {
@@ -63,6 +100,12 @@ Target target_from_json(const Json& json) {
     target.url = json.at("url").get<std::string>();
     target.connect_timeout_ms = json.at("connect_timeout_ms").get<int>();
     target.timeout_ms = json.at("timeout_ms").get<int>();
+    if (auto it = json.find("resilience"); it != json.end()) {
+      if (!it->is_object() && !it->is_null()) {
+        throw RuleError("stored target is not valid JSON: \"resilience\" is not an object");
+      }
+      target.resilience = resilience_from_json(*it);
+    }
     return target;
   } catch (const nlohmann::json::exception& e) {
     throw RuleError(fmt::format("stored target is not valid JSON: {}", e.what()));
@@ -83,6 +126,9 @@ Route route_from_json(const Json& json) {
       route.split_percent = split.at("percent").get<int>();
       const auto& sticky = split.at("sticky_header");
       if (!sticky.is_null()) route.sticky_header = sticky.get<std::string>();
+    }
+    if (auto it = json.find("fallback"); it != json.end() && !it->is_null()) {
+      route.fallback = it->get<std::string>();
     }
     return route;
   } catch (const nlohmann::json::exception& e) {

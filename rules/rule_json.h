@@ -2,11 +2,24 @@
 // `stranglerctl ... --json` prints and what the admin API can serve, so that all three agree.
 //
 //   target: {"name":"orders","url":"http://127.0.0.1:9002","connect_timeout_ms":1000,
-//            "timeout_ms":15000}
+//            "timeout_ms":15000,
+//            "resilience":{"breaker_window":20,"breaker_min_calls":5,
+//                          "breaker_failure_threshold":5,"breaker_failure_rate":0.5,
+//                          "breaker_recovery_ms":30000,"breaker_half_open_probes":3,
+//                          "count_5xx_as_failure":true,"max_concurrent":0,"retries":1,
+//                          "backoff_ms":25}}
 //   route:  {"id":3,"pattern":"/orders","exact":false,"methods":["GET","HEAD"],
-//            "target":"legacy","split":{"target":"orders","percent":20,"sticky_header":"X-User"}}
+//            "target":"legacy","split":{"target":"orders","percent":20,"sticky_header":"X-User"},
+//            "fallback":null}
 //   "methods" is [] for every method; "split" is null when there is none; "sticky_header" is
-//   null when the client address is hashed.
+//   null when the client address is hashed. "resilience" holds TargetResilience's fields under
+//   their own names ("max_concurrent" 0 is unlimited). "fallback" is null for the default
+//   (legacy, unless the route's target is legacy), "none" for no fallback, else a target name.
+//
+//   Reading is lenient about keys that older builds did not write: a target without
+//   "resilience" (or with only some of its keys) gets the defaults for what is missing, and a
+//   route without "fallback" the default fallback, so history rows written before the schema
+//   gained them still undo correctly.
 #pragma once
 
 #include <nlohmann/json.hpp>

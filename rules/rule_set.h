@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/method_set.h"
@@ -13,11 +15,38 @@ namespace strangler {
 
 inline constexpr const char* kDefaultTarget = "legacy";
 
+// Route::fallback's value for "no fallback, even where the default would have one". Stored
+// distinctly from the default (nullopt). Neither word can name a target.
+inline constexpr const char* kNoFallback = "none";
+// Not stored: the word that `route add/flip --fallback` takes to go back to the default.
+inline constexpr const char* kDefaultFallback = "default";
+
+// How the router protects a target and its callers (see issue 4): a circuit breaker, a bulkhead
+// and retries. Ranges are checked by validate_resilience (rule_validation.h).
+struct TargetResilience {
+  // The breaker opens when, among the last `breaker_window` calls and once at least
+  // `breaker_min_calls` (<= window) were seen, `breaker_failure_threshold` consecutive calls
+  // failed or the failure rate reached `breaker_failure_rate` (a fraction in (0, 1]).
+  int breaker_window = 20;            // 1..1000
+  int breaker_min_calls = 5;          // 1..breaker_window
+  int breaker_failure_threshold = 5;  // 1..1000
+  double breaker_failure_rate = 0.5;  // (0, 1]
+  int breaker_recovery_ms = 30000;    // open -> half-open after this long; 1..3600000
+  int breaker_half_open_probes = 3;   // requests admitted in half-open; 1..100
+  bool count_5xx_as_failure = true;   // false: only transport errors and timeouts count
+  int max_concurrent = 0;             // bulkhead: 0 = unlimited; 0..100000
+  int retries = 1;                    // 0..5
+  int backoff_ms = 25;                // base of exponential backoff with full jitter; 1..10000
+
+  bool operator==(const TargetResilience&) const = default;
+};
+
 struct Target {
   std::string name;
   std::string url;  // as given, validated by parse_target_url
   int connect_timeout_ms = 1000;
   int timeout_ms = 15000;
+  TargetResilience resilience{};
 };
 
 struct Route {
@@ -30,7 +59,19 @@ struct Route {
   std::string split_target;
   int split_percent = 0;
   std::string sticky_header;
+  // Where requests go when the primary target cannot take them (breaker open, connection
+  // refused, bulkhead full). nullopt: the default (kDefaultTarget, unless the primary is
+  // kDefaultTarget); kNoFallback: none; otherwise the name of another target (never `target`).
+  std::optional<std::string> fallback{};
 };
+
+// The target that serves a request of `route` when `primary` (route.target or route.split_target,
+// whichever the request was sent to) cannot; nullopt when there is none.
+inline std::optional<std::string> effective_fallback(const Route& route, std::string_view primary) {
+  std::string name = route.fallback.value_or(kDefaultTarget);
+  if (name == kNoFallback || name == primary) return std::nullopt;
+  return name;
+}
 
 struct RuleSet {
   std::int64_t version = 0;

@@ -21,30 +21,6 @@ namespace {
 
 constexpr const char* kVersionKey = "rules_version";
 
-// Column lists shared by several queries, joined to the rest of each query at compile time: every
-// SQL text stays a constant and every value is bound.
-#define STRANGLER_SELECT_TARGETS "SELECT name, url, connect_timeout_ms, timeout_ms FROM targets"
-#define STRANGLER_SELECT_ROUTES                                                                  \
-  "SELECT id, pattern, exact, methods, target, split_target, split_percent, sticky_header FROM " \
-  "routes"
-#define STRANGLER_ROUTE_ORDER " ORDER BY pattern, exact DESC, methods"
-
-Target target_from_row(const sqlite::Statement& row) {
-  return Target{row.text(0), row.text(1), row.int32(2), row.int32(3)};
-}
-
-Route route_from_row(const sqlite::Statement& row) {
-  Route route;
-  route.id = row.int64(0);
-  route.pattern = parse_pattern(row.text(1), row.int64(2) != 0);
-  route.methods = MethodSet::parse(row.text(3));
-  route.target = row.text(4);
-  route.split_target = row.optional_text(5).value_or("");
-  route.split_percent = row.int32(6);
-  route.sticky_header = row.text(7);
-  return route;
-}
-
 ChangeRecord change_from_row(const sqlite::Statement& row) {
   return ChangeRecord{row.int64(0),          row.text(1),          row.text(2), row.text(3),
                       row.text(4),           row.text(5),          row.text(6), row.text(7),
@@ -104,13 +80,13 @@ void remove_database_files(const std::string& path) {
 
 bool same_target(const Target& a, const Target& b) {
   return a.name == b.name && a.url == b.url && a.connect_timeout_ms == b.connect_timeout_ms &&
-         a.timeout_ms == b.timeout_ms;
+         a.timeout_ms == b.timeout_ms && a.resilience == b.resilience;
 }
 
 bool same_route(const Route& a, const Route& b) {
   return a.id == b.id && a.pattern == b.pattern && a.methods == b.methods && a.target == b.target &&
          a.split_target == b.split_target && a.split_percent == b.split_percent &&
-         a.sticky_header == b.sticky_header;
+         a.sticky_header == b.sticky_header && a.fallback == b.fallback;
 }
 
 void validate_target(const Target& target) {
@@ -118,6 +94,7 @@ void validate_target(const Target& target) {
   parse_target_url(target.url);
   validate_timeout_ms(target.connect_timeout_ms, "connect timeout");
   validate_timeout_ms(target.timeout_ms, "timeout");
+  validate_resilience(target.resilience);
 }
 
 RuleStore::Impl::Impl(std::string path_, sqlite::Database db_, bool read_only_)
@@ -199,15 +176,20 @@ std::optional<Route> RuleStore::Impl::find_route(std::int64_t id) {
 }
 
 void RuleStore::Impl::require_unused(const std::string& name, std::string_view prefix) {
-  auto select = db.prepare(STRANGLER_SELECT_ROUTES
-                           " WHERE target = ?1 OR split_target = ?1" STRANGLER_ROUTE_ORDER);
+  auto select = db.prepare(
+      STRANGLER_SELECT_ROUTES
+      " WHERE target = ?1 OR split_target = ?1 OR fallback_target = ?1" STRANGLER_ROUTE_ORDER);
   select.bind(1, name);
   std::vector<std::string> users;
   while (select.step()) {
     Route route = route_from_row(select);
-    users.push_back(route.target == name
-                        ? route_label(route)
-                        : fmt::format("{} ({}% split)", route_label(route), route.split_percent));
+    if (route.target == name) {
+      users.push_back(route_label(route));
+    } else if (route.split_target == name) {
+      users.push_back(fmt::format("{} ({}% split)", route_label(route), route.split_percent));
+    } else {
+      users.push_back(fmt::format("{} (as fallback)", route_label(route)));
+    }
   }
   if (users.empty()) return;
   if (users.size() == 1) {
@@ -237,50 +219,10 @@ std::int64_t RuleStore::Impl::read_version() {
   return version;
 }
 
-void RuleStore::Impl::insert_target(const Target& target) {
-  auto insert = db.prepare(
-      "INSERT INTO targets (name, url, connect_timeout_ms, timeout_ms, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
-  insert.bind(1, target.name).bind(2, target.url).bind(3, target.connect_timeout_ms);
-  insert.bind(4, target.timeout_ms).bind(5, utc_now_rfc3339());
-  insert.run();
-}
-
-void RuleStore::Impl::update_target(const Target& target) {
-  auto update = db.prepare(
-      "UPDATE targets SET url = ?2, connect_timeout_ms = ?3, timeout_ms = ?4 WHERE name = ?1");
-  update.bind(1, target.name).bind(2, target.url).bind(3, target.connect_timeout_ms);
-  update.bind(4, target.timeout_ms);
-  update.run();
-}
-
 void RuleStore::Impl::delete_target(const std::string& name) {
   auto remove = db.prepare("DELETE FROM targets WHERE name = ?1");
   remove.bind(1, name);
   remove.run();
-}
-
-void RuleStore::Impl::insert_route(Route& route) {
-  auto insert = db.prepare(
-      "INSERT INTO routes (id, pattern, exact, methods, target, split_target, split_percent, "
-      "sticky_header, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  if (route.id != 0) insert.bind(1, route.id);  // otherwise NULL: SQLite picks the next id
-  insert.bind(2, route.pattern.text()).bind(3, route.pattern.exact).bind(4, route.methods.text());
-  insert.bind(5, route.target);
-  if (!route.split_target.empty()) insert.bind(6, route.split_target);
-  insert.bind(7, route.split_percent).bind(8, route.sticky_header).bind(9, utc_now_rfc3339());
-  insert.run();
-  route.id = db.last_insert_rowid();
-}
-
-void RuleStore::Impl::update_route(const Route& route) {
-  auto update = db.prepare(
-      "UPDATE routes SET target = ?2, split_target = ?3, split_percent = ?4, sticky_header = ?5 "
-      "WHERE id = ?1");
-  update.bind(1, route.id).bind(2, route.target);
-  if (!route.split_target.empty()) update.bind(3, route.split_target);
-  update.bind(4, route.split_percent).bind(5, route.sticky_header);
-  update.run();
 }
 
 void RuleStore::Impl::delete_route(std::int64_t id) {

@@ -42,11 +42,29 @@ struct ChangeRecord {
   std::optional<std::int64_t> undone_by;  // id of the undo that reverted this change
 };
 
+// The settings `target set` changes; nullopt leaves a setting as it is. The resilience fields
+// mirror TargetResilience.
 struct TargetPatch {
   std::optional<std::string> url;
   std::optional<int> connect_timeout_ms;
   std::optional<int> timeout_ms;
+  std::optional<int> breaker_window;
+  std::optional<int> breaker_min_calls;
+  std::optional<int> breaker_failure_threshold;
+  std::optional<double> breaker_failure_rate;
+  std::optional<int> breaker_recovery_ms;
+  std::optional<int> breaker_half_open_probes;
+  std::optional<bool> count_5xx_as_failure;
+  std::optional<int> max_concurrent;
+  std::optional<int> retries;
+  std::optional<int> backoff_ms;
+
+  // True when no setting is given.
+  bool empty() const;
 };
+
+// `target` with every setting that `patch` gives replaced (nothing is validated here).
+Target apply_patch(Target target, const TargetPatch& patch);
 
 // Picks one route by its pattern text; methods/exact narrow it down when several share it.
 // methods "*" (or "ALL") selects the route for every method; exact false selects the prefix one.
@@ -61,6 +79,8 @@ struct RouteSpec {
   bool exact = false;
   std::string methods;  // "" for every method
   std::string target;
+  // nullopt or kDefaultFallback: the default; kNoFallback: none; else another target's name.
+  std::optional<std::string> fallback{};
 };
 
 struct FlipSpec {
@@ -68,6 +88,8 @@ struct FlipSpec {
   std::string to;
   std::optional<int> percent;  // 1..99 for a gradual flip; nullopt completes the flip
   std::string sticky_header;   // only with percent; "" means the client address
+  // nullopt keeps the route's fallback setting; otherwise as RouteSpec::fallback.
+  std::optional<std::string> fallback{};
 };
 
 // What a change did to one target or route, for the caller's confirmation line.
@@ -106,18 +128,22 @@ class RuleStore {
   // RuleError when the patch is empty or changes nothing.
   TargetChange set_target(const std::string& name, const TargetPatch& patch,
                           const ChangeContext& ctx);
-  // RuleError for "legacy" and for a target that a route uses (as target or split target).
+  // RuleError for "legacy" and for a target that a route uses (as target, split target or
+  // fallback).
   void remove_target(const std::string& name, const ChangeContext& ctx);
 
   // Ordered by pattern, exact before prefix, then methods.
   std::vector<Route> routes();
+  // A route's fallback must name an existing target other than the route's own target.
   Route add_route(const RouteSpec& spec, const ChangeContext& ctx);
   // Returns the removed route.
   Route remove_route(const RouteSelector& selector, const ChangeContext& ctx);
   // Without percent: the route goes wholly to `to` (any split is cleared); `to` being the current
   // target with a split in progress cancels the split. With percent: `to` receives that share
   // (replacing any split in progress) and the current target keeps the rest. A flip that would
-  // change nothing is refused.
+  // change nothing is refused. spec.fallback, when given, is set as part of the flip (a flip that
+  // only changes the fallback is fine); a flip that would leave the route falling back to its own
+  // target is refused.
   RouteChange flip_route(const FlipSpec& spec, const ChangeContext& ctx);
 
   // Newest first; limit 0 means all.

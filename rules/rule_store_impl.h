@@ -16,6 +16,22 @@
 
 namespace strangler {
 
+// Column lists shared by several queries, joined to the rest of each query at compile time: every
+// SQL text stays a constant and every value is bound.
+#define STRANGLER_SELECT_TARGETS                                                              \
+  "SELECT name, url, connect_timeout_ms, timeout_ms, breaker_window, breaker_min_calls, "     \
+  "breaker_failure_threshold, breaker_failure_rate, breaker_recovery_ms, "                    \
+  "breaker_half_open_probes, count_5xx_as_failure, max_concurrent, retries, backoff_ms FROM " \
+  "targets"
+#define STRANGLER_SELECT_ROUTES                                                              \
+  "SELECT id, pattern, exact, methods, target, split_target, split_percent, sticky_header, " \
+  "fallback_target, fallback_none FROM routes"
+#define STRANGLER_ROUTE_ORDER " ORDER BY pattern, exact DESC, methods"
+
+// Values from rows selected with the column lists above (rule_store_rows.cpp).
+Target target_from_row(const sqlite::Statement& row);
+Route route_from_row(const sqlite::Statement& row);
+
 struct RuleStore::Impl {
   Impl(std::string path, sqlite::Database db, bool read_only);
 
@@ -72,11 +88,14 @@ struct RuleStore::Impl {
   std::vector<Route> read_routes_with_pattern(const std::string& pattern);
   std::optional<Route> find_route(std::int64_t id);
   Route select_route(const RouteSelector& selector);
-  // RuleError naming the routes that use `name` (as target or split target), if any.
+  // RuleError, starting with `prefix`, when the route's fallback names its own target or a
+  // target that does not exist.
+  void check_fallback(const Route& route, std::string_view prefix);
+  // RuleError naming the routes that use `name` (as target, split target or fallback), if any.
   void require_unused(const std::string& name, std::string_view prefix);
   std::int64_t read_version();
 
-  // Writes; callers hold a write transaction.
+  // Writes (rule_store_rows.cpp); callers hold a write transaction.
   void insert_target(const Target& target);
   void update_target(const Target& target);
   void delete_target(const std::string& name);

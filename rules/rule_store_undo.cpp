@@ -66,6 +66,7 @@ void RuleStore::Impl::revert_route(const Json& before, const Json& after,
                                   route_label(restored), target));
     }
   }
+  check_fallback(restored, prefix);
   if (current) {
     update_route(restored);
     return;

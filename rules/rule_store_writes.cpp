@@ -32,6 +32,12 @@ std::optional<std::string> selector_methods(const RouteSelector& selector) {
   return MethodSet::parse(*selector.methods).text();
 }
 
+// The stored form of a --fallback value: nullopt for the default.
+std::optional<std::string> stored_fallback(const std::optional<std::string>& given) {
+  if (!given || *given == kDefaultFallback) return std::nullopt;
+  return given;
+}
+
 std::string joined_labels(const std::vector<Route>& routes) {
   std::string text;
   for (const auto& route : routes) {
@@ -42,6 +48,50 @@ std::string joined_labels(const std::vector<Route>& routes) {
 }
 
 }  // namespace
+
+bool TargetPatch::empty() const {
+  return !url && !connect_timeout_ms && !timeout_ms && !breaker_window && !breaker_min_calls &&
+         !breaker_failure_threshold && !breaker_failure_rate && !breaker_recovery_ms &&
+         !breaker_half_open_probes && !count_5xx_as_failure && !max_concurrent && !retries &&
+         !backoff_ms;
+}
+
+Target apply_patch(Target target, const TargetPatch& patch) {
+  auto set = [](auto& field, const auto& value) {
+    if (value) field = *value;
+  };
+  auto& r = target.resilience;
+  set(target.url, patch.url);
+  set(target.connect_timeout_ms, patch.connect_timeout_ms);
+  set(target.timeout_ms, patch.timeout_ms);
+  set(r.breaker_window, patch.breaker_window);
+  set(r.breaker_min_calls, patch.breaker_min_calls);
+  set(r.breaker_failure_threshold, patch.breaker_failure_threshold);
+  set(r.breaker_failure_rate, patch.breaker_failure_rate);
+  set(r.breaker_recovery_ms, patch.breaker_recovery_ms);
+  set(r.breaker_half_open_probes, patch.breaker_half_open_probes);
+  set(r.count_5xx_as_failure, patch.count_5xx_as_failure);
+  set(r.max_concurrent, patch.max_concurrent);
+  set(r.retries, patch.retries);
+  set(r.backoff_ms, patch.backoff_ms);
+  return target;
+}
+
+void RuleStore::Impl::check_fallback(const Route& route, std::string_view prefix) {
+  if (!route.fallback || *route.fallback == kNoFallback) return;
+  if (*route.fallback == route.target) {
+    throw RuleError(fmt::format(
+        "{}route {} cannot fall back to its own target \"{}\" (give --fallback none, default or "
+        "another target)",
+        prefix, route_label(route), route.target));
+  }
+  if (!find_target(*route.fallback)) {
+    throw RuleError(fmt::format(
+        "{}unknown fallback target \"{}\" (add it with: stranglerctl target add {} URL, or give "
+        "--fallback none or default)",
+        prefix, *route.fallback, *route.fallback));
+  }
+}
 
 Route RuleStore::Impl::select_route(const RouteSelector& selector) {
   std::string pattern = parse_pattern(selector.pattern, selector.exact.value_or(false)).text();
@@ -71,6 +121,11 @@ Route RuleStore::Impl::select_route(const RouteSelector& selector) {
 
 void RuleStore::add_target(const Target& target, const ChangeContext& ctx) {
   validate_target(target);
+  if (target.name == kNoFallback || target.name == kDefaultFallback) {
+    throw RuleError(fmt::format(
+        "target name \"{}\" is reserved: --fallback {} has its own meaning; pick another name",
+        target.name, target.name));
+  }
   impl_->write([&] {
     if (impl_->find_target(target.name)) {
       throw RuleError(fmt::format(
@@ -84,15 +139,14 @@ void RuleStore::add_target(const Target& target, const ChangeContext& ctx) {
 
 TargetChange RuleStore::set_target(const std::string& name, const TargetPatch& patch,
                                    const ChangeContext& ctx) {
-  if (!patch.url && !patch.connect_timeout_ms && !patch.timeout_ms) {
-    throw RuleError("nothing to change: give --url, --connect-timeout-ms or --timeout-ms");
+  if (patch.empty()) {
+    throw RuleError(
+        "nothing to change: give --url, --connect-timeout-ms, --timeout-ms or a resilience option "
+        "(see: stranglerctl target set --help)");
   }
   return impl_->write([&] {
     TargetChange change{impl_->require_target(name, false), {}};
-    change.after = change.before;
-    if (patch.url) change.after.url = *patch.url;
-    if (patch.connect_timeout_ms) change.after.connect_timeout_ms = *patch.connect_timeout_ms;
-    if (patch.timeout_ms) change.after.timeout_ms = *patch.timeout_ms;
+    change.after = apply_patch(change.before, patch);
     validate_target(change.after);
     if (same_target(change.before, change.after)) {
       throw RuleError(
@@ -125,8 +179,10 @@ Route RuleStore::add_route(const RouteSpec& spec, const ChangeContext& ctx) {
   route.pattern = parse_pattern(spec.pattern, spec.exact);
   route.methods = MethodSet::parse(spec.methods);
   route.target = spec.target;
+  route.fallback = stored_fallback(spec.fallback);
   return impl_->write([&] {
     impl_->require_target(route.target, true);
+    impl_->check_fallback(route, "");
     if (auto conflict = find_conflict(impl_->read_routes(), route)) throw RuleError(*conflict);
     impl_->insert_route(route);
     impl_->record(ctx, "route add", "route", nullptr, route_to_json(route));
@@ -149,8 +205,10 @@ namespace {
 Route flipped(const Route& before, const FlipSpec& spec) {
   std::string label = route_label(before);
   Route after = before;
+  if (spec.fallback) after.fallback = stored_fallback(spec.fallback);
   if (!spec.percent) {
-    if (spec.to == before.target && before.split_target.empty()) {
+    if (spec.to == before.target && before.split_target.empty() &&
+        after.fallback == before.fallback) {
       throw RuleError(fmt::format("route {} already goes to {}; nothing changed", label, spec.to));
     }
     after.target = spec.to;  // completes the flip, or cancels the split when `to` is the target
@@ -190,6 +248,7 @@ RouteChange RuleStore::flip_route(const FlipSpec& spec, const ChangeContext& ctx
     change.before = impl_->select_route(spec.route);
     impl_->require_target(spec.to, true);
     change.after = flipped(change.before, spec);
+    impl_->check_fallback(change.after, "");
     impl_->update_route(change.after);
     impl_->record(ctx, "route flip", "route", route_to_json(change.before),
                   route_to_json(change.after));

@@ -35,6 +35,13 @@ std::string shown(std::string_view value) {
   return out;
 }
 
+// The messages name the stranglerctl option, which is how people set these values.
+void check_range(int value, int min, int max, std::string_view option, std::string_view note = "") {
+  if (value >= min && value <= max) return;
+  throw RuleError(
+      fmt::format("{} {} is out of range: use {}..{}{}", option, value, min, max, note));
+}
+
 }  // namespace
 
 void validate_target_name(std::string_view name) {
@@ -70,6 +77,26 @@ void validate_header_name(std::string_view name) {
     throw RuleError(fmt::format(
         "invalid header name \"{}\": use 1-64 letters, digits or !#$%&'*+-.^_`|~", shown(name)));
   }
+}
+
+void validate_resilience(const TargetResilience& r) {
+  check_range(r.breaker_window, 1, 1000, "--window");
+  check_range(r.breaker_min_calls, 1, 1000, "--min-calls");
+  if (r.breaker_min_calls > r.breaker_window) {
+    throw RuleError(fmt::format("--min-calls {} is larger than --window {}", r.breaker_min_calls,
+                                r.breaker_window));
+  }
+  check_range(r.breaker_failure_threshold, 1, 1000, "--failure-threshold");
+  if (!(r.breaker_failure_rate > 0 && r.breaker_failure_rate <= 1)) {  // also refuses NaN
+    throw RuleError(fmt::format(
+        "--failure-rate {} is out of range: use a fraction above 0 and at most 1 (0.5 is 50%)",
+        r.breaker_failure_rate));
+  }
+  check_range(r.breaker_recovery_ms, 1, 3600000, "--recovery-ms");
+  check_range(r.breaker_half_open_probes, 1, 100, "--half-open-probes");
+  check_range(r.max_concurrent, 0, 100000, "--max-concurrent", " (0: unlimited)");
+  check_range(r.retries, 0, 5, "--retries");
+  check_range(r.backoff_ms, 1, 10000, "--backoff-ms");
 }
 
 }  // namespace strangler

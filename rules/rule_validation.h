@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "rules/rule_set.h"
+
 namespace strangler {
 
 inline constexpr int kMinTimeoutMs = 1;
@@ -18,5 +20,9 @@ void validate_timeout_ms(int value, std::string_view what);
 void validate_percent(int percent);
 // An HTTP field name (RFC 9110 token), at most 64 characters.
 void validate_header_name(std::string_view name);
+// Every field of a target's resilience settings against the ranges in rule_set.h, and
+// breaker_min_calls <= breaker_window. Messages name the stranglerctl option ("--min-calls 30 is
+// larger than --window 20").
+void validate_resilience(const TargetResilience& resilience);
 
 }  // namespace strangler

@@ -66,6 +66,38 @@ CREATE TABLE changes (
   undone_by   INTEGER REFERENCES changes (id)
 );
 )sql"},
+    // Resilience settings of targets (circuit breaker, bulkhead, retries) and route fallbacks.
+    // Existing targets get the defaults; existing routes the default fallback (NULL, not 'none').
+    {2, R"sql(
+ALTER TABLE targets ADD COLUMN breaker_window INTEGER NOT NULL DEFAULT 20
+  CHECK (breaker_window BETWEEN 1 AND 1000);
+ALTER TABLE targets ADD COLUMN breaker_min_calls INTEGER NOT NULL DEFAULT 5
+  CHECK (breaker_min_calls BETWEEN 1 AND breaker_window);
+ALTER TABLE targets ADD COLUMN breaker_failure_threshold INTEGER NOT NULL DEFAULT 5
+  CHECK (breaker_failure_threshold BETWEEN 1 AND 1000);
+ALTER TABLE targets ADD COLUMN breaker_failure_rate REAL NOT NULL DEFAULT 0.5
+  CHECK (breaker_failure_rate > 0 AND breaker_failure_rate <= 1);
+ALTER TABLE targets ADD COLUMN breaker_recovery_ms INTEGER NOT NULL DEFAULT 30000
+  CHECK (breaker_recovery_ms BETWEEN 1 AND 3600000);
+ALTER TABLE targets ADD COLUMN breaker_half_open_probes INTEGER NOT NULL DEFAULT 3
+  CHECK (breaker_half_open_probes BETWEEN 1 AND 100);
+ALTER TABLE targets ADD COLUMN count_5xx_as_failure INTEGER NOT NULL DEFAULT 1
+  CHECK (count_5xx_as_failure IN (0, 1));
+ALTER TABLE targets ADD COLUMN max_concurrent INTEGER NOT NULL DEFAULT 0  -- 0: unlimited
+  CHECK (max_concurrent BETWEEN 0 AND 100000);
+ALTER TABLE targets ADD COLUMN retries INTEGER NOT NULL DEFAULT 1
+  CHECK (retries BETWEEN 0 AND 5);
+ALTER TABLE targets ADD COLUMN backoff_ms INTEGER NOT NULL DEFAULT 25
+  CHECK (backoff_ms BETWEEN 1 AND 10000);
+
+-- A route's fallback: fallback_none = 1 means none (explicitly); otherwise fallback_target names
+-- the target, or is NULL for the default (legacy, unless the route's primary is legacy).
+ALTER TABLE routes ADD COLUMN fallback_target TEXT REFERENCES targets (name)
+  CHECK (fallback_target IS NULL OR fallback_target <> target);
+ALTER TABLE routes ADD COLUMN fallback_none INTEGER NOT NULL DEFAULT 0
+  CHECK (fallback_none IN (0, 1) AND NOT (fallback_none = 1 AND fallback_target IS NOT NULL));
+CREATE INDEX routes_by_fallback_target ON routes (fallback_target);
+)sql"},
 };
 
 }  // namespace

@@ -120,6 +120,12 @@ Statement& Statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK) db_->fail(rc);
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view value) {
   // An empty string_view may have a null data(): bind "" rather than NULL.
   const char* data = value.data() ? value.data() : "";
@@ -167,6 +173,10 @@ bool Statement::is_null(int column) const {
 
 std::int64_t Statement::int64(int column) const {
   return sqlite3_column_int64(stmt_, column);
+}
+
+double Statement::real(int column) const {
+  return sqlite3_column_double(stmt_, column);
 }
 
 std::string Statement::text(int column) const {

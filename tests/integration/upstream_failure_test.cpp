@@ -35,7 +35,8 @@ TEST_CASE("upstream failure: a target that refuses connections gets a 502 naming
   c.init_with_monolith();
   auto down = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
   c.ctl_ok({"target", "add", "ghost", down, "--connect-timeout-ms", "500"});
-  c.ctl_ok({"route", "add", "/ghost", "--to", "ghost"});
+  // No fallback: this is about the error the router answers itself.
+  c.ctl_ok({"route", "add", "/ghost", "--to", "ghost", "--fallback", "none"});
   c.start_router();
   auto client = c.client();
   auto start = Clock::now();
@@ -58,7 +59,7 @@ TEST_CASE("upstream failure: a target that resets the connection gets a 502 nami
   Cluster c;
   c.init_with_monolith();
   c.ctl_ok({"target", "add", "resetter", resetter.url()});
-  c.ctl_ok({"route", "add", "/reset", "--to", "resetter"});
+  c.ctl_ok({"route", "add", "/reset", "--to", "resetter", "--fallback", "none"});
   c.start_router();
   auto start = Clock::now();
   auto res = c.client().Get("/reset/1");
@@ -74,7 +75,7 @@ TEST_CASE("upstream failure: a target slower than its --timeout-ms gets a 504 in
   c.init_with_monolith();
   auto& slow = c.start_stub("slow-svc");
   c.ctl_ok({"target", "add", "slowpoke", slow.url, "--timeout-ms", "300"});
-  c.ctl_ok({"route", "add", "/slow", "--to", "slowpoke"});
+  c.ctl_ok({"route", "add", "/slow", "--to", "slowpoke", "--fallback", "none"});
   c.start_router();
   auto client = c.client();
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include "tests/support/failure_listener.h"
@@ -53,6 +54,35 @@ Stub& Cluster::start_stub(const std::string& name, const std::vector<std::string
   stub->url = "http://127.0.0.1:" + std::to_string(stub->port);
   stubs_.push_back(std::move(stub));
   return *stubs_.back();
+}
+
+Stub& Cluster::start_stub_on_port(std::uint16_t port, const std::string& name,
+                                  const std::vector<std::string>& extra,
+                                  std::chrono::milliseconds timeout) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:" + std::to_string(port), "--name", name};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto stub = std::make_unique<Stub>();
+    stub->name = name;
+    stub->process =
+        std::make_unique<ChildProcess>(STRANGLER_STUB_BIN, args, log_path("stub-" + name));
+    try {
+      stub->port = stub->process->wait_for_listen("legacy-stub " + name + " listening on");
+    } catch (const std::runtime_error&) {
+      // Exit 1 means it could not listen (the port is still held); anything else is a real
+      // failure, and so is still failing at the deadline.
+      bool retry = stub->process->exited() && stub->process->stop() == 1 &&
+                   std::chrono::steady_clock::now() < deadline;
+      stubs_.push_back(std::move(stub));  // keeps its log for dump_logs()
+      if (!retry) throw;
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    stub->url = "http://127.0.0.1:" + std::to_string(stub->port);
+    stubs_.push_back(std::move(stub));
+    return *stubs_.back();
+  }
 }
 
 ProcessResult Cluster::ctl(const std::vector<std::string>& args) const {

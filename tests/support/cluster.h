@@ -48,6 +48,11 @@ class Cluster {
 
   // Starts `legacy-stub --listen 127.0.0.1:0 --name NAME extra...` and waits for its port.
   Stub& start_stub(const std::string& name, const std::vector<std::string>& extra = {});
+  // Starts a stub on a given port, e.g. the port of a stub that was stopped: a service that comes
+  // back where its target points. Retries for up to `timeout` while the port is still taken.
+  Stub& start_stub_on_port(std::uint16_t port, const std::string& name,
+                           const std::vector<std::string>& extra = {},
+                           std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
   // Runs `stranglerctl --db DB args...`.
   ProcessResult ctl(const std::vector<std::string>& args) const;

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "tools/stranglerctl/commands.h"
+#include "tools/stranglerctl/status.h"
 
 namespace strangler::ctl {
 
@@ -24,10 +25,13 @@ struct Parsed {
   bool json = false;
   bool init = false;
   InitArgs init_args;
+  bool status = false;  // needs the admin API, not the database
+  StatusArgs status_args;
   bool read_only = false;  // listings open the database read-only
   StoreCommand command;
 
   TargetAddArgs target_add;
+  TargetPatch target_add_resilience;  // the resilience options of `target add`
   TargetSetArgs target_set;
   TargetRmArgs target_rm;
   RouteAddArgs route_add;
@@ -71,6 +75,46 @@ void add_selector(CLI::App* sub, Parsed& p) {
   exact->excludes(prefix);
 }
 
+// An option whose given value is stored in `field` (a std::optional), left empty when absent.
+template <typename T>
+void optional_option(CLI::App* sub, const char* name, std::optional<T>& field,
+                     const char* description) {
+  sub->add_option_function<T>(
+      name, [&field](const T& value) { field = value; }, description);
+}
+
+// The resilience options of `target add` (defaults in the help) and `target set`; given values
+// land in `patch`. Ranges are the store's to check, so that both report them alike.
+void add_resilience_options(CLI::App* sub, TargetPatch& patch, bool set) {
+  optional_option(sub, "--window", patch.breaker_window,
+                  "Breaker: calls in its sliding window, 1..1000 (default 20)");
+  optional_option(sub, "--min-calls", patch.breaker_min_calls,
+                  "Breaker: calls seen before it may open, 1..window (default 5)");
+  optional_option(sub, "--failure-threshold", patch.breaker_failure_threshold,
+                  "Breaker: consecutive failures that open it, 1..1000 (default 5)");
+  optional_option(sub, "--failure-rate", patch.breaker_failure_rate,
+                  "Breaker: failure fraction of the window that opens it, (0,1] (default 0.5)");
+  optional_option(sub, "--recovery-ms", patch.breaker_recovery_ms,
+                  "Breaker: time open before half-open, 1..3600000 (default 30000)");
+  optional_option(sub, "--half-open-probes", patch.breaker_half_open_probes,
+                  "Breaker: requests admitted half-open, 1..100 (default 3)");
+  auto* no_5xx = sub->add_flag_callback(
+      "--no-5xx-failures", [&patch] { patch.count_5xx_as_failure = false; },
+      "Breaker: count only transport errors and timeouts, not 5xx responses");
+  if (set) {
+    sub->add_flag_callback(
+           "--5xx-failures", [&patch] { patch.count_5xx_as_failure = true; },
+           "Breaker: count 5xx responses as failures (the default)")
+        ->excludes(no_5xx);
+  }
+  optional_option(sub, "--max-concurrent", patch.max_concurrent,
+                  "Bulkhead: concurrent requests, 0..100000, 0 unlimited (default 0)");
+  optional_option(sub, "--retries", patch.retries,
+                  "Retries of idempotent or unsent requests, 0..5 (default 1)");
+  optional_option(sub, "--backoff-ms", patch.backoff_ms,
+                  "Base of the exponential backoff with full jitter, 1..10000 (default 25)");
+}
+
 RouteSelector selector(const std::string& pattern, const CLI::App* sub, const Parsed& p) {
   RouteSelector selected{pattern, std::nullopt, std::nullopt};
   if (sub->count("--methods")) selected.methods = p.methods;
@@ -88,9 +132,11 @@ void add_target_commands(CLI::App& app, Parsed& p) {
   add->add_option("url", p.target_add.url, "Base URL, e.g. http://127.0.0.1:9002")->required();
   add->add_option("--connect-timeout-ms", p.connect_timeout_ms, "Connect timeout (default 1000)");
   add->add_option("--timeout-ms", p.timeout_ms, "Response timeout (default 15000)");
+  add_resilience_options(add, p.target_add_resilience, false);
   add->callback([&p, add] {
     if (add->count("--connect-timeout-ms")) p.target_add.connect_timeout_ms = p.connect_timeout_ms;
     if (add->count("--timeout-ms")) p.target_add.timeout_ms = p.timeout_ms;
+    p.target_add.resilience = apply_patch(Target{}, p.target_add_resilience).resilience;
     p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
       return target_add(p.target_add, s, c, o);
     };
@@ -99,11 +145,12 @@ void add_target_commands(CLI::App& app, Parsed& p) {
   listing(subcommand(*target, "list", "List targets"), p,
           [&p](RuleStore& s, std::ostream& o) { return target_list({p.json}, s, o); });
 
-  auto* set = subcommand(*target, "set", "Change a target's URL or timeouts");
+  auto* set = subcommand(*target, "set", "Change a target's URL, timeouts or resilience settings");
   set->add_option("name", p.target_set.name, "Target name")->required();
   set->add_option("--url", p.url, "New base URL");
   set->add_option("--connect-timeout-ms", p.connect_timeout_ms, "New connect timeout");
   set->add_option("--timeout-ms", p.timeout_ms, "New response timeout");
+  add_resilience_options(set, p.target_set.patch, true);
   set->callback([&p, set] {
     if (set->count("--url")) p.target_set.patch.url = p.url;
     if (set->count("--connect-timeout-ms")) {
@@ -134,6 +181,8 @@ void add_route_commands(CLI::App& app, Parsed& p) {
   add->add_option("--to", p.route_add.to, "Target that receives the route's requests")->required();
   add->add_option("--methods", p.route_add.methods, "Limit to these methods, e.g. GET,HEAD");
   add->add_flag("--exact", p.route_add.exact, "Match only the path itself, not below it");
+  optional_option(add, "--fallback", p.route_add.fallback,
+                  "Target when --to cannot serve: NAME, none, or default (legacy)");
   add->callback([&p] {
     p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
       return route_add(p.route_add, s, c, o);
@@ -159,6 +208,8 @@ void add_route_commands(CLI::App& app, Parsed& p) {
   flip->add_option("--percent", p.percent, "Send only this share (1..99) to --to, sticky");
   flip->add_option("--sticky-header", p.flip.sticky_header,
                    "Header whose value picks the side (default: client address)");
+  optional_option(flip, "--fallback", p.flip.fallback,
+                  "Also set the fallback: NAME, none, or default (legacy); else it is kept");
   add_selector(flip, p);
   flip->callback([&p, flip] {
     p.flip.route = selector(p.flip.route.pattern, flip, p);
@@ -192,6 +243,19 @@ void add_history_commands(CLI::App& app, Parsed& p) {
   undo_cmd->callback([&p] {
     p.command = [](RuleStore& s, const ChangeContext& c, std::ostream& o) { return undo(s, c, o); };
   });
+}
+
+void add_status_command(CLI::App& app, Parsed& p) {
+  auto* status_cmd = subcommand(
+      app, "status", "Show a running router's state: routes per target, traffic, breakers");
+  status_cmd
+      ->add_option("--admin", p.status_args.admin_url,
+                   "The router's admin address, e.g. http://127.0.0.1:8081")
+      ->required();
+  status_cmd->add_option("--admin-token", p.status_args.admin_token,
+                         "Token the router's admin API requires, if any");
+  add_json_flag(status_cmd, p);
+  status_cmd->callback([&p] { p.status = true; });
 }
 
 }  // namespace
@@ -236,6 +300,7 @@ int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::o
   add_target_commands(app, p);
   add_route_commands(app, p);
   add_history_commands(app, p);
+  add_status_command(app, p);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -245,6 +310,10 @@ int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::o
   } catch (const CLI::ParseError& e) {
     err << "stranglerctl: " << e.what() << " (see: stranglerctl --help)\n";
     return 2;
+  }
+  if (p.status) {
+    p.status_args.json = p.json;
+    return run_guarded([&] { return status(p.status_args, out); }, err);
   }
   if (p.db.empty() && env.strangler_db) p.db = *env.strangler_db;
   if (p.db.empty()) {

@@ -31,6 +31,7 @@ struct TargetAddArgs {
   std::string url;
   std::optional<int> connect_timeout_ms;
   std::optional<int> timeout_ms;
+  TargetResilience resilience{};
 };
 
 struct TargetSetArgs {
@@ -47,6 +48,7 @@ struct RouteAddArgs {
   std::string to;
   std::string methods;  // "" for every method
   bool exact = false;
+  std::optional<std::string> fallback{};  // NAME, "none" or "default"; nullopt: the default
 };
 
 struct RouteRmArgs {
@@ -58,6 +60,7 @@ struct FlipArgs {
   std::string to;
   std::optional<int> percent;
   std::string sticky_header;
+  std::optional<std::string> fallback{};  // nullopt keeps the route's fallback setting
 };
 
 struct HistoryArgs {
@@ -85,7 +88,7 @@ int route_flip(const FlipArgs& args, RuleStore& store, const ChangeContext& ctx,
 int history(const HistoryArgs& args, RuleStore& store, std::ostream& out);
 int undo(RuleStore& store, const ChangeContext& ctx, std::ostream& out);
 
-// Runs `command`; RuleError, StoreError (and any other exception) become one line
+// Runs `command`; RuleError, StoreError, AdminError (and any other exception) become one line
 // "stranglerctl: <message>" on `err` and exit status 1.
 int run_guarded(const std::function<int()>& command, std::ostream& err);
 

@@ -10,9 +10,79 @@
 
 namespace strangler::ctl {
 
+namespace {
+
+// 0.5 → "50%", 0.125 → "12.5%".
+std::string percent(double fraction) {
+  return fmt::format("{:g}%", fraction * 100);
+}
+
+// 30000 → "30s", 1500 → "1.5s", 250 → "250ms".
+std::string seconds(int ms) {
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  return fmt::format("{:g}s", ms / 1000.0);
+}
+
+std::string max_concurrent(int max) {
+  return max == 0 ? std::string("unlimited") : std::to_string(max);
+}
+
+// The parts of describe_target_change for the resilience settings, named like their options.
+void resilience_changes(const TargetResilience& a, const TargetResilience& b,
+                        std::vector<std::string>& parts) {
+  auto number = [&](int x, int y, const char* what, const char* unit = "") {
+    if (x != y) parts.push_back(fmt::format("{} {} → {}{}", what, x, y, unit));
+  };
+  number(a.breaker_window, b.breaker_window, "window");
+  number(a.breaker_min_calls, b.breaker_min_calls, "min calls");
+  number(a.breaker_failure_threshold, b.breaker_failure_threshold, "failure threshold");
+  if (a.breaker_failure_rate != b.breaker_failure_rate) {
+    parts.push_back(fmt::format("failure rate {} → {}", percent(a.breaker_failure_rate),
+                                percent(b.breaker_failure_rate)));
+  }
+  number(a.breaker_recovery_ms, b.breaker_recovery_ms, "recovery", " ms");
+  number(a.breaker_half_open_probes, b.breaker_half_open_probes, "half-open probes");
+  if (a.count_5xx_as_failure != b.count_5xx_as_failure) {
+    parts.push_back(b.count_5xx_as_failure ? "5xx now counted as failures"
+                                           : "5xx no longer counted as failures");
+  }
+  if (a.max_concurrent != b.max_concurrent) {
+    parts.push_back(fmt::format("max concurrent {} → {}", max_concurrent(a.max_concurrent),
+                                max_concurrent(b.max_concurrent)));
+  }
+  number(a.retries, b.retries, "retries");
+  number(a.backoff_ms, b.backoff_ms, "backoff", " ms");
+}
+
+bool same_destination(const Route& a, const Route& b) {
+  return a.target == b.target && a.split_target == b.split_target &&
+         a.split_percent == b.split_percent && a.sticky_header == b.sticky_header;
+}
+
+}  // namespace
+
+std::string describe_resilience(const TargetResilience& r) {
+  std::string text =
+      fmt::format("breaker {}/{} {} {}", r.breaker_failure_threshold, r.breaker_window,
+                  percent(r.breaker_failure_rate), seconds(r.breaker_recovery_ms));
+  if (!r.count_5xx_as_failure) text += " (5xx not counted)";
+  text += r.max_concurrent == 0 ? ", no max" : fmt::format(", max {}", r.max_concurrent);
+  return text + fmt::format(", retries {}", r.retries);
+}
+
 std::string describe_target(const Target& target) {
-  return fmt::format("{} (connect timeout {} ms, timeout {} ms)", target.url,
-                     target.connect_timeout_ms, target.timeout_ms);
+  std::string resilience;
+  if (target.resilience != TargetResilience{}) {
+    resilience = "; " + describe_resilience(target.resilience);
+  }
+  return fmt::format("{} (connect timeout {} ms, timeout {} ms{})", target.url,
+                     target.connect_timeout_ms, target.timeout_ms, resilience);
+}
+
+std::string describe_fallback(const Route& route) {
+  if (route.fallback) return *route.fallback;
+  bool uses_fallback = route.target != kDefaultTarget || !route.split_target.empty();
+  return fmt::format("{} (default)", uses_fallback ? kDefaultTarget : kNoFallback);
 }
 
 std::string describe_target_change(const Target& before, const Target& after) {
@@ -25,17 +95,27 @@ std::string describe_target_change(const Target& before, const Target& after) {
   if (before.timeout_ms != after.timeout_ms) {
     parts.push_back(fmt::format("timeout {} → {} ms", before.timeout_ms, after.timeout_ms));
   }
+  resilience_changes(before.resilience, after.resilience, parts);
   return fmt::format("{}: {}", after.name, fmt::join(parts, ", "));
 }
 
 std::string describe_route_change(const Route& before, const Route& after) {
   std::string label = route_label(after);
-  if (before.split_target.empty() && !after.split_target.empty() && before.target == after.target) {
-    return fmt::format("route {}: {} → {} ({}%, {})", label, after.target, after.split_target,
-                       after.split_percent, stickiness(after));
+  std::string fallback;
+  if (before.fallback != after.fallback) {
+    fallback =
+        fmt::format(", fallback {} → {}", describe_fallback(before), describe_fallback(after));
   }
-  return fmt::format("route {}: {} → {}", label, route_destination(before),
-                     route_destination(after));
+  if (before.split_target.empty() && !after.split_target.empty() && before.target == after.target) {
+    return fmt::format("route {}: {} → {} ({}%, {}){}", label, after.target, after.split_target,
+                       after.split_percent, stickiness(after), fallback);
+  }
+  if (same_destination(before, after)) {  // only the fallback changed
+    return fmt::format("route {}: fallback {} → {}", label, describe_fallback(before),
+                       describe_fallback(after));
+  }
+  return fmt::format("route {}: {} → {}{}", label, route_destination(before),
+                     route_destination(after), fallback);
 }
 
 std::string describe_entity(const std::string& entity, const Json& json) {
@@ -43,12 +123,18 @@ std::string describe_entity(const std::string& entity, const Json& json) {
   try {
     if (entity == "target") {
       Target target = target_from_json(json);
-      return fmt::format("target {} {} ({}/{} ms)", target.name, target.url,
-                         target.connect_timeout_ms, target.timeout_ms);
+      std::string resilience;
+      if (target.resilience != TargetResilience{}) {
+        resilience = "; " + describe_resilience(target.resilience);
+      }
+      return fmt::format("target {} {} ({}/{} ms{})", target.name, target.url,
+                         target.connect_timeout_ms, target.timeout_ms, resilience);
     }
     if (entity == "route") {
       Route route = route_from_json(json);
-      return fmt::format("route {} → {}", route_label(route), route_destination(route));
+      std::string fallback;
+      if (route.fallback) fallback = fmt::format(", fallback {}", *route.fallback);
+      return fmt::format("route {} → {}{}", route_label(route), route_destination(route), fallback);
     }
   } catch (const std::exception&) {
     // A row this build cannot read: show it raw rather than hide it.

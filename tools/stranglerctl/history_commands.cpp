@@ -4,6 +4,7 @@
 #include "rules/rule_error.h"
 #include "tools/stranglerctl/commands.h"
 #include "tools/stranglerctl/describe.h"
+#include "tools/stranglerctl/status.h"
 #include "tools/stranglerctl/table_printer.h"
 
 namespace strangler::ctl {
@@ -79,6 +80,8 @@ int run_guarded(const std::function<int()>& command, std::ostream& err) {
   } catch (const RuleError& e) {
     err << "stranglerctl: " << e.what() << '\n';
   } catch (const StoreError& e) {
+    err << "stranglerctl: " << e.what() << '\n';
+  } catch (const AdminError& e) {
     err << "stranglerctl: " << e.what() << '\n';
   } catch (const std::exception& e) {
     err << "stranglerctl: unexpected error: " << e.what() << '\n';

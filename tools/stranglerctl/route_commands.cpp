@@ -11,8 +11,11 @@ namespace strangler::ctl {
 
 int route_add(const RouteAddArgs& args, RuleStore& store, const ChangeContext& ctx,
               std::ostream& out) {
-  Route route = store.add_route(RouteSpec{args.pattern, args.exact, args.methods, args.to}, ctx);
-  out << fmt::format("route {} added → {}\n", route_label(route), route.target);
+  Route route = store.add_route(
+      RouteSpec{args.pattern, args.exact, args.methods, args.to, args.fallback}, ctx);
+  std::string fallback;
+  if (route.fallback) fallback = fmt::format(" (fallback {})", *route.fallback);
+  out << fmt::format("route {} added → {}{}\n", route_label(route), route.target, fallback);
   return 0;
 }
 
@@ -28,7 +31,7 @@ int route_list(const ListArgs& args, RuleStore& store, std::ostream& out) {
     out << fmt::format("no routes: every request goes to {}\n", kDefaultTarget);
     return 0;
   }
-  TablePrinter table({"ID", "PATTERN", "MATCH", "METHODS", "TARGET", "SPLIT"});
+  TablePrinter table({"ID", "PATTERN", "MATCH", "METHODS", "TARGET", "SPLIT", "FALLBACK"});
   for (const auto& route : routes) {
     std::string split = "-";
     if (!route.split_target.empty()) {
@@ -37,7 +40,8 @@ int route_list(const ListArgs& args, RuleStore& store, std::ostream& out) {
     }
     table.add_row({std::to_string(route.id), route.pattern.text(),
                    route.pattern.exact ? "exact" : "prefix",
-                   route.methods.all() ? "*" : route.methods.text(), route.target, split});
+                   route.methods.all() ? "*" : route.methods.text(), route.target, split,
+                   describe_fallback(route)});
   }
   table.print(out);
   return 0;
@@ -53,8 +57,8 @@ int route_rm(const RouteRmArgs& args, RuleStore& store, const ChangeContext& ctx
 
 int route_flip(const FlipArgs& args, RuleStore& store, const ChangeContext& ctx,
                std::ostream& out) {
-  auto change =
-      store.flip_route(FlipSpec{args.route, args.to, args.percent, args.sticky_header}, ctx);
+  auto change = store.flip_route(
+      FlipSpec{args.route, args.to, args.percent, args.sticky_header, args.fallback}, ctx);
   out << describe_route_change(change.before, change.after) << '\n';
   return 0;
 }

@@ -17,6 +17,7 @@ int target_add(const TargetAddArgs& args, RuleStore& store, const ChangeContext&
   target.url = args.url;
   if (args.connect_timeout_ms) target.connect_timeout_ms = *args.connect_timeout_ms;
   if (args.timeout_ms) target.timeout_ms = *args.timeout_ms;
+  target.resilience = args.resilience;
   store.add_target(target, ctx);
   out << fmt::format("target {} added: {}\n", target.name, describe_target(target));
   return 0;
@@ -31,16 +32,20 @@ int target_list(const ListArgs& args, RuleStore& store, std::ostream& out) {
     return 0;
   }
   std::map<std::string, int> uses;
+  std::map<std::string, int> fallbacks;
   for (const auto& route : store.routes()) {
     ++uses[route.target];
     if (!route.split_target.empty()) ++uses[route.split_target];
+    if (route.fallback && route.fallback != kNoFallback) ++fallbacks[*route.fallback];
   }
-  TablePrinter table({"NAME", "URL", "CONNECT TIMEOUT", "TIMEOUT", "ROUTES"});
+  TablePrinter table({"NAME", "URL", "CONNECT TIMEOUT", "TIMEOUT", "ROUTES", "RESILIENCE"});
   for (const auto& target : targets) {
     std::string routes = std::to_string(uses[target.name]);
     if (target.name == kDefaultTarget) routes += " + unmatched requests";
+    if (int n = fallbacks[target.name]; n > 0) routes += fmt::format(" + {} as fallback", n);
     table.add_row({target.name, target.url, fmt::format("{} ms", target.connect_timeout_ms),
-                   fmt::format("{} ms", target.timeout_ms), routes});
+                   fmt::format("{} ms", target.timeout_ms), routes,
+                   describe_resilience(target.resilience)});
   }
   table.print(out);
   return 0;

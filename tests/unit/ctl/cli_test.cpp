@@ -181,3 +181,129 @@ TEST_CASE("arguments are quoted in the recorded command line where a shell needs
   const char* argv[] = {"/usr/bin/stranglerctl", "route", "rm", "/c/*/o", "--methods", "*"};
   CHECK(command_line(6, argv) == "stranglerctl route rm '/c/*/o' --methods '*'");
 }
+
+TEST_CASE("target add and set take every resilience option") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"});
+  auto add = cli({"--db",
+                  db,
+                  "target",
+                  "add",
+                  "orders",
+                  "http://127.0.0.1:9002",
+                  "--window",
+                  "50",
+                  "--min-calls",
+                  "10",
+                  "--failure-threshold",
+                  "8",
+                  "--failure-rate",
+                  "0.25",
+                  "--recovery-ms",
+                  "1500",
+                  "--half-open-probes",
+                  "2",
+                  "--no-5xx-failures",
+                  "--max-concurrent",
+                  "100",
+                  "--retries",
+                  "3",
+                  "--backoff-ms",
+                  "40"});
+  CHECK(add.status == 0);
+  CHECK(add.err.empty());
+  auto store = RuleStore::open(db, true);
+  TargetResilience r = store.targets().at(1).resilience;
+  CHECK(r.breaker_window == 50);
+  CHECK(r.breaker_min_calls == 10);
+  CHECK(r.breaker_failure_threshold == 8);
+  CHECK(r.breaker_failure_rate == 0.25);
+  CHECK(r.breaker_recovery_ms == 1500);
+  CHECK(r.breaker_half_open_probes == 2);
+  CHECK_FALSE(r.count_5xx_as_failure);
+  CHECK(r.max_concurrent == 100);
+  CHECK(r.retries == 3);
+  CHECK(r.backoff_ms == 40);
+
+  auto set = cli({"--db", db, "target", "set", "orders", "--5xx-failures", "--retries", "0"});
+  CHECK(set.status == 0);
+  CHECK(set.out == "target orders: 5xx now counted as failures, retries 3 → 0\n");
+  CHECK(store.targets().at(1).resilience.count_5xx_as_failure);
+  CHECK(cli({"--db", db, "target", "set", "orders", "--no-5xx-failures"}).status == 0);
+  CHECK_FALSE(store.targets().at(1).resilience.count_5xx_as_failure);
+  // Untouched settings stay as they were.
+  CHECK(store.targets().at(1).resilience.breaker_window == 50);
+  CHECK(Json::parse(
+            cli({"--db", db, "target", "list", "--json"}).out)[1]["resilience"]["max_concurrent"] ==
+        100);
+}
+
+TEST_CASE("resilience refusals exit 1 with one line; bad option values exit 2") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"});
+  cli({"--db", db, "target", "add", "orders", "http://127.0.0.1:9002"});
+  std::string before = dump_database(db);
+  auto refused =
+      cli({"--db", db, "target", "add", "pay", "http://127.0.0.1:9003", "--min-calls", "30"});
+  CHECK(refused.status == 1);
+  CHECK(refused.err == "stranglerctl: --min-calls 30 is larger than --window 20\n");
+  CHECK(cli({"--db", db, "target", "set", "orders", "--window", "3"}).err ==
+        "stranglerctl: --min-calls 5 is larger than --window 3\n");
+  CHECK(cli({"--db", db, "target", "set", "orders", "--failure-rate", "1.5"}).err ==
+        "stranglerctl: --failure-rate 1.5 is out of range: use a fraction above 0 and at most 1 "
+        "(0.5 is 50%)\n");
+  CHECK(cli({"--db", db, "target", "set", "orders", "--retries", "6"}).status == 1);
+  CHECK(cli({"--db", db, "target", "set", "orders", "--max-concurrent", "-1"}).status == 1);
+  CHECK(cli({"--db", db, "target", "set", "orders"}).err ==
+        "stranglerctl: nothing to change: give --url, --connect-timeout-ms, --timeout-ms or a "
+        "resilience option (see: stranglerctl target set --help)\n");
+  for (auto args : std::initializer_list<std::initializer_list<std::string>>{
+           {"--db", db, "target", "set", "orders", "--5xx-failures", "--no-5xx-failures"},
+           {"--db", db, "target", "add", "x", "http://127.0.0.1:1", "--5xx-failures"},
+           {"--db", db, "target", "set", "orders", "--failure-rate", "half"},
+           {"--db", db, "target", "set", "orders", "--window", "1.5"},
+       }) {
+    auto result = cli(args);
+    CAPTURE(result.err);
+    CHECK(result.status == 2);
+  }
+  CHECK(dump_database(db) == before);
+}
+
+TEST_CASE("route add and route flip take --fallback") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"});
+  cli({"--db", db, "target", "add", "orders", "http://127.0.0.1:9002"});
+  cli({"--db", db, "target", "add", "orders-v1", "http://127.0.0.1:9003"});
+  auto add = cli({"--db", db, "route", "add", "/orders", "--to", "legacy", "--fallback", "none"});
+  CHECK(add.out == "route /orders added → legacy (fallback none)\n");
+  auto flip =
+      cli({"--db", db, "route", "flip", "/orders", "--to", "orders", "--fallback", "orders-v1"});
+  CHECK(flip.status == 0);
+  CHECK(flip.out == "route /orders: legacy → orders, fallback none → orders-v1\n");
+  auto store = RuleStore::open(db, true);
+  CHECK(store.routes().at(0).fallback == "orders-v1");
+  CHECK(cli({"--db", db, "route", "flip", "/orders", "--to", "legacy"}).status == 0);
+  CHECK(store.routes().at(0).fallback == "orders-v1");  // kept without --fallback
+  auto rm = cli({"--db", db, "target", "rm", "orders-v1"});
+  CHECK(rm.status == 1);
+  CHECK(rm.err ==
+        "stranglerctl: target \"orders-v1\" is used by route /orders (as fallback); "
+        "flip or remove that route first\n");
+  CHECK(cli({"--db", db, "route", "list"}).out.find("orders-v1\n") != std::string::npos);
+  CHECK(cli({"route", "add", "/x", "--to", "legacy", "--fallback"}).status == 2);
+}
+
+TEST_CASE("status needs --admin, not a database, and --help lists it") {
+  auto result = cli({"status", "--admin", "https://127.0.0.1:8081"});
+  CHECK(result.status == 1);
+  CHECK(result.err.find("no rules database") == std::string::npos);
+  CHECK(result.err.rfind("stranglerctl: invalid --admin URL", 0) == 0);
+  CHECK(cli({"--help"}).out.find("status") != std::string::npos);
+  auto help = cli({"status", "--help"});
+  CHECK(help.status == 0);
+  CHECK(help.out.find("--admin-token") != std::string::npos);
+}

@@ -270,3 +270,37 @@ TEST_CASE("routes that differ only in methods or rank build fine") {
   CHECK(matched(*table, "PUT", "/orders/7") == 6);
   CHECK(matched(*table, "PUT", "/orders/8") == 5);
 }
+
+TEST_CASE("fallbacks resolve per side: legacy by default, none, or a named target") {
+  auto rules = base_rules();
+  auto orders = route(1, "/orders", "orders");  // default fallback: legacy
+  auto pay = route(2, "/pay", "payments");
+  pay.fallback = "orders";
+  auto none = route(3, "/none", "orders");
+  none.fallback = strangler::kNoFallback;
+  auto on_legacy = route(4, "/legacy", "legacy");  // legacy has no fallback of its own
+  on_legacy.split_target = "orders";
+  on_legacy.split_percent = 10;
+  rules.routes = {orders, pay, none, on_legacy};
+  const auto table = RouteTable::build(rules);
+  auto name = [&](std::size_t index) {
+    return index == strangler::kNoTarget ? std::string("-") : table->target(index).target.name;
+  };
+  const auto& o = table->match("GET", "/orders/1");
+  CHECK(name(o.fallback_for(o.target_index)) == "legacy");
+  const auto& p = table->match("GET", "/pay");
+  CHECK(name(p.fallback_for(p.target_index)) == "orders");
+  const auto& n = table->match("GET", "/none");
+  CHECK(name(n.fallback_for(n.target_index)) == "-");
+  const auto& l = table->match("GET", "/legacy");
+  CHECK(name(l.fallback_for(l.target_index)) == "-");
+  CHECK(name(l.fallback_for(l.split_target_index)) == "legacy");
+  const auto& d = table->match("GET", "/elsewhere");
+  CHECK(name(d.fallback_for(d.target_index)) == "-");
+
+  auto broken = base_rules();
+  auto bad = route(1, "/x", "orders");
+  bad.fallback = "nope";
+  broken.routes = {bad};
+  CHECK_THROWS_AS(RouteTable::build(broken), RuleError);
+}

@@ -114,7 +114,8 @@ TEST_CASE("target set refusals change nothing") {
   f.store.add_target(orders(), test_ctx());
   auto ctx = test_ctx();
   CHECK_REFUSED(f.path, f.store.set_target("orders", {}, ctx),
-                "nothing to change: give --url, --connect-timeout-ms or --timeout-ms");
+                "nothing to change: give --url, --connect-timeout-ms, --timeout-ms or a resilience "
+                "option (see: stranglerctl target set --help)");
   TargetPatch same;
   same.timeout_ms = 3000;
   CHECK_REFUSED(f.path, f.store.set_target("orders", same, ctx),

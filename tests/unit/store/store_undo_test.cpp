@@ -71,6 +71,62 @@ TEST_CASE("undo reverts each kind of change") {
     check_undo_restores(
         f, [&] { f.store.set_target("orders", patch, test_ctx()); }, "target set");
   }
+  SUBCASE("target set of resilience settings") {
+    TargetPatch patch;
+    patch.breaker_window = 40;
+    patch.breaker_failure_rate = 0.2;
+    patch.count_5xx_as_failure = false;
+    patch.max_concurrent = 64;
+    check_undo_restores(
+        f, [&] { f.store.set_target("orders", patch, test_ctx()); }, "target set");
+    CHECK(f.store.targets().at(1).resilience == TargetResilience{});
+  }
+  SUBCASE("target set back from tuned resilience settings") {
+    TargetPatch tune;
+    tune.retries = 0;
+    tune.backoff_ms = 500;
+    f.store.set_target("orders", tune, test_ctx());
+    TargetPatch patch;
+    patch.retries = 5;
+    check_undo_restores(
+        f, [&] { f.store.set_target("orders", patch, test_ctx()); }, "target set");
+    CHECK(f.store.targets().at(1).resilience.retries == 0);
+    CHECK(f.store.targets().at(1).resilience.backoff_ms == 500);
+  }
+  SUBCASE("target rm of a target with resilience settings") {
+    Target pay{"pay", "http://127.0.0.1:1"};
+    pay.resilience.breaker_recovery_ms = 1234;
+    pay.resilience.count_5xx_as_failure = false;
+    f.store.add_target(pay, test_ctx());
+    check_undo_restores(
+        f, [&] { f.store.remove_target("pay", test_ctx()); }, "target rm");
+    CHECK(f.store.targets().back().resilience == pay.resilience);
+  }
+  SUBCASE("route flip that sets the fallback") {
+    check_undo_restores(
+        f,
+        [&] {
+          f.store.flip_route({{"/orders"}, "orders", std::nullopt, "", "none"}, test_ctx());
+        },
+        "route flip");
+    CHECK_FALSE(f.store.routes().at(0).fallback);
+  }
+  SUBCASE("route flip that changes only the fallback") {
+    f.store.flip_route({{"/orders"}, "orders", std::nullopt, "", "none"}, test_ctx());
+    check_undo_restores(
+        f,
+        [&] {
+          f.store.flip_route({{"/orders"}, "orders", std::nullopt, "", "default"}, test_ctx());
+        },
+        "route flip");
+    CHECK(f.store.routes().at(0).fallback == "none");
+  }
+  SUBCASE("route rm of a route with a named fallback (restored with it)") {
+    f.store.add_route({"/pay", false, "", "legacy", "orders"}, test_ctx());
+    check_undo_restores(
+        f, [&] { f.store.remove_route({"/pay"}, test_ctx()); }, "route rm");
+    CHECK(f.store.routes().at(1).fallback == "orders");
+  }
   SUBCASE("target rm") {
     f.store.add_target({"pay", "http://127.0.0.1:1", 42, 4242}, test_ctx());
     check_undo_restores(
@@ -191,4 +247,20 @@ TEST_CASE("undoing a route removal is refused when a conflicting route took its 
     insert.run();
   }
   CHECK_REFUSED(f.path, f.store.undo(test_ctx()), "cannot undo change #4 (route rm): duplicate");
+}
+
+TEST_CASE("undoing a route removal is refused when its fallback target no longer exists") {
+  UndoFixture f;
+  f.store.add_target({"pay", "http://127.0.0.1:1"}, test_ctx());
+  f.store.add_route({"/pay", false, "", "legacy", "pay"}, test_ctx());
+  f.store.remove_route({"/pay"}, test_ctx());
+  {
+    // Removed by hand, so that the route rm is still the newest change.
+    sqlite::Database db(f.path, sqlite::Database::Mode::kReadWrite);
+    auto remove = db.prepare("DELETE FROM targets WHERE name = ?1");
+    remove.bind(1, "pay");
+    remove.run();
+  }
+  CHECK_REFUSED(f.path, f.store.undo(test_ctx()),
+                "cannot undo change #6 (route rm): unknown fallback target \"pay\"");
 }

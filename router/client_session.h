@@ -1,0 +1,88 @@
+// ClientSession: one client connection's state and its per-request pipeline (private to
+// router/). client_session.cpp reads and checks requests, routes them and answers the router's
+// own errors; upstream_forwarding.cpp sends a routed request to its target, with the breaker,
+// bulkhead, retries and fallback of the failover policy, and relays the answer.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "router/client_connection.h"
+#include "router/error_response.h"
+#include "router/failover_policy.h"
+#include "router/message_relay.h"
+#include "router/request_target.h"
+
+namespace strangler {
+
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+bool is_disconnect(const boost::system::error_code& ec);
+
+// What the pipeline knows about the request being handled.
+struct RequestContext {
+  std::shared_ptr<const RoutingState> state;  // keeps table and runtimes alive for this request
+  const CompiledRoute* route = nullptr;
+  std::size_t target_index = 0;  // the side of a split that was chosen
+  std::string upstream_target;   // normalized path plus the query as sent
+  std::chrono::steady_clock::time_point started;
+  bool client_keep = true;
+  bool body_consumed = false;  // some request body bytes were read from the client
+  std::size_t answered_by = kNoTarget;
+  std::string fallback_reason;
+  int status = 0;
+};
+
+// The outcome of one attempt at one target.
+struct AttemptResult {
+  enum class Kind { answered, failed, client_gone } kind = Kind::failed;
+  AttemptFailure failure = AttemptFailure::connect_failed;
+};
+
+class ClientSession {
+ public:
+  ClientSession(tcp::socket socket, WorkerContext& worker);
+  asio::awaitable<void> run();
+
+ private:
+  // client_session.cpp
+  asio::awaitable<bool> handle_one();
+  asio::awaitable<bool> refuse_header(const boost::system::error_code& ec, bool got_bytes);
+  std::optional<ErrorDetails> check_request(const http::request_header<>& request) const;
+  void route(RequestParser& parser, std::string_view path, const RequestTarget& target);
+  asio::awaitable<void> send_error(const ErrorDetails& details, bool keep_alive);
+  asio::awaitable<void> close_gracefully();
+  void finish_request(const RequestParser& parser, std::string_view path);
+
+  // upstream_forwarding.cpp
+  void prepare_forwarding(RequestParser& parser);
+  asio::awaitable<bool> forward(RequestParser& parser);
+  asio::awaitable<bool> fail_request(const Decision& decision, std::size_t index, bool keep);
+  asio::awaitable<AttemptResult> attempt(RequestParser& parser, std::size_t index);
+  asio::awaitable<AttemptResult> exchange(RequestParser& parser, std::size_t index,
+                                          const BreakerTicket& ticket);
+  asio::awaitable<boost::system::error_code> read_response_header(
+      UpstreamConnection& upstream, std::optional<ResponseParser>& response, http::verb method,
+      const CompiledTarget& target);
+  asio::awaitable<void> refuse_request_body(const RelayResult& sent);
+  asio::awaitable<bool> relay_response(ResponseParser& response, UpstreamConnection& upstream,
+                                       std::size_t index);
+  void report(std::size_t index, const BreakerTicket& ticket, bool success,
+              std::string_view reason);
+  void note_transition(const std::string& target, std::optional<BreakerTransition> transition);
+  asio::awaitable<void> back_off(std::size_t index, int attempt_number);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  WorkerContext& worker_;
+  std::vector<char> scratch_;
+  std::string client_ip_;
+  unsigned request_version_ = 11;
+  std::string request_id_;
+  RequestContext ctx_;
+};
+
+}  // namespace strangler

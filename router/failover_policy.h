@@ -1,0 +1,55 @@
+// FailoverPolicy: what the router does after an upstream attempt could not produce an answer —
+// try the same target again, send the request to the route's fallback, or give up with an error.
+//
+// Plain code over plain facts, so every rule of the issue is a unit test:
+// - nothing reached the upstream (breaker open, bulkhead full, connect failed): the fallback is
+//   safe for any method, and preferred over a retry, because users should not wait on a target
+//   that just failed; without a fallback, a connect failure may be retried;
+// - bytes reached it (reset, timeout, garbage): only an idempotent request whose body can be sent
+//   again may be retried and then sent to the fallback; anything else fails. A timeout is never
+//   retried on the same target (the wait would double); it may still go to the fallback.
+// The retry budget is the caller's: it asks again with no retries left when the budget says no.
+#pragma once
+
+#include <string_view>
+
+namespace strangler {
+
+enum class AttemptFailure {
+  breaker_open,
+  bulkhead_full,
+  connect_refused,
+  connect_timeout,
+  connect_failed,
+  reset,
+  timeout,
+  bad_response,
+  tls_unsupported,
+};
+
+struct AttemptFacts {
+  AttemptFailure failure;
+  bool idempotent = false;    // GET, HEAD, OPTIONS, PUT, DELETE
+  bool replayable = false;    // no request body was consumed from the client
+  int retries_left = 0;       // on this target
+  bool has_fallback = false;  // a fallback target exists and is not the one that failed
+};
+
+enum class NextStep { retry, fallback, fail };
+
+struct Decision {
+  NextStep next;
+  std::string_view reason;  // X-Strangler-Fallback value, or the error's reason
+  int status = 0;           // for fail: 502, 503 or 504
+};
+
+Decision decide_after_failure(const AttemptFacts& facts);
+
+// True for the methods RFC 9110 calls idempotent and that the issue lets fall back after a
+// failed attempt.
+bool is_idempotent(std::string_view method);
+
+// The reason string of a failure as the client sees it in the JSON error body.
+std::string_view describe(AttemptFailure failure);
+
+}  // namespace strangler
