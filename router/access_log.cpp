@@ -1,6 +1,8 @@
 // The JSON access log and its writer thread; see access_log.h.
 #include "router/access_log.h"
 
+#include "rules/utc_time.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -32,20 +34,10 @@ AccessLog::Sink file_sink(std::shared_ptr<std::FILE> file) {
 
 }  // namespace
 
-std::string format_utc_rfc3339_millis(std::chrono::system_clock::time_point time) {
-  auto millis = std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch());
-  auto seconds = std::chrono::floor<std::chrono::seconds>(millis);
-  std::time_t secs = static_cast<std::time_t>(seconds.count());
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (millis - seconds).count());
-}
-
 std::string format_access_record(const AccessRecord& record) {
   // ordered_json keeps the documented field order, which people reading the file rely on.
   nlohmann::ordered_json line;
-  line["time"] = format_utc_rfc3339_millis(record.time);
+  line["time"] = format_rfc3339(record.time, /*millis=*/true);
   line["request_id"] = record.request_id;
   line["method"] = record.method;
   line["path"] = record.path;

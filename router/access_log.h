@@ -45,8 +45,6 @@ struct AccessRecord {
 // One record as its JSON line, newline included. Public for tests and for other writers.
 std::string format_access_record(const AccessRecord& record);
 
-// "2026-11-26T23:51:02.123Z" for any time point (utc_now_rfc3339 only formats "now").
-std::string format_utc_rfc3339_millis(std::chrono::system_clock::time_point time);
 
 struct AccessLogSettings {
   std::size_t capacity = 65536;  // records queued at most; more are dropped

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "router/access_log.h"
+#include "rules/utc_time.h"
 
 using namespace strangler;
 using namespace std::chrono_literals;
@@ -67,10 +68,10 @@ std::vector<std::string> read_lines(const std::filesystem::path& path) {
 }  // namespace
 
 TEST_CASE("access log: times are RFC 3339 UTC with milliseconds") {
-  CHECK(format_utc_rfc3339_millis(kTime) == "2026-11-26T23:51:02.123Z");
-  CHECK(format_utc_rfc3339_millis(std::chrono::system_clock::time_point{}) ==
+  CHECK(format_rfc3339(kTime, true) == "2026-11-26T23:51:02.123Z");
+  CHECK(format_rfc3339(std::chrono::system_clock::time_point{}, true) ==
         "1970-01-01T00:00:00.000Z");
-  CHECK(format_utc_rfc3339_millis(kTime + 876999us) == "2026-11-26T23:51:02.999Z");
+  CHECK(format_rfc3339(kTime + 876999us, true) == "2026-11-26T23:51:02.999Z");
 }
 
 TEST_CASE("access log: a record is one JSON line with every field") {
@@ -133,7 +134,7 @@ TEST_CASE("access log: a record without a time gets the current one") {
   log.stop();
   REQUIRE(captured.lines.size() == 1);
   std::string time = json::parse(captured.lines[0])["time"];
-  CHECK(time >= format_utc_rfc3339_millis(before));  // same format: compares chronologically
+  CHECK(time >= format_rfc3339(before, true));  // same format: compares chronologically
 }
 
 TEST_CASE("access log: a full queue drops and counts instead of blocking") {
