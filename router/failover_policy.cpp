@@ -29,20 +29,13 @@ int status_for(AttemptFailure failure) {
   }
 }
 
+// What X-Strangler-Fallback says: admission refusals by name, then whether the primary failed
+// before or after the request reached it.
 std::string_view fallback_reason(AttemptFailure failure) {
-  switch (failure) {
-    case AttemptFailure::breaker_open:
-      return "breaker-open";
-    case AttemptFailure::bulkhead_full:
-      return "bulkhead-full";
-    case AttemptFailure::connect_refused:
-    case AttemptFailure::connect_timeout:
-    case AttemptFailure::connect_failed:
-    case AttemptFailure::tls_unsupported:
-      return "connect-failed";
-    default:
-      return "upstream-failed";
+  if (failure == AttemptFailure::breaker_open || failure == AttemptFailure::bulkhead_full) {
+    return describe(failure);
   }
+  return reached_upstream(failure) ? "upstream-failed" : "connect-failed";
 }
 
 }  // namespace
