@@ -61,7 +61,8 @@ class ClientSession {
   void prepare_forwarding(RequestParser& parser);
   asio::awaitable<bool> forward(RequestParser& parser);
   asio::awaitable<bool> fail_request(const Decision& decision, std::size_t index, bool keep);
-  asio::awaitable<AttemptResult> attempt(RequestParser& parser, std::size_t index);
+  asio::awaitable<AttemptResult> attempt(RequestParser& parser, std::size_t index,
+                                         bool first_on_target);
   asio::awaitable<AttemptResult> exchange(RequestParser& parser, std::size_t index,
                                           const BreakerTicket& ticket);
   asio::awaitable<boost::system::error_code> read_response_header(

@@ -60,8 +60,10 @@ asio::awaitable<bool> ClientSession::forward(RequestParser& parser) {
   std::size_t index = ctx_.target_index;
   std::size_t fallback = ctx_.route->fallback_for(index);
   int retries_left = ctx_.state->runtimes[index]->target.resilience.retries;
+  bool first_on_target = true;
   for (int attempt_number = 1;; ++attempt_number) {
-    auto result = co_await attempt(parser, index);
+    auto result = co_await attempt(parser, index, first_on_target);
+    first_on_target = false;
     if (result.kind == AttemptResult::Kind::answered) co_return ctx_.client_keep;
     if (result.kind == AttemptResult::Kind::client_gone) co_return false;
     AttemptFacts facts{result.failure, idempotent, !ctx_.body_consumed, retries_left,
@@ -83,6 +85,7 @@ asio::awaitable<bool> ClientSession::forward(RequestParser& parser) {
       ctx_.fallback_reason = std::string(decision.reason);
       index = fallback;
       fallback = kNoTarget;
+      first_on_target = true;
       retries_left = 0;
     } else {
       bool keep = ctx_.client_keep && parser.is_done();
@@ -125,7 +128,8 @@ asio::awaitable<void> ClientSession::back_off(std::size_t index, int attempt_num
 }
 
 // Admission (bulkhead, then breaker), then the exchange itself.
-asio::awaitable<AttemptResult> ClientSession::attempt(RequestParser& parser, std::size_t index) {
+asio::awaitable<AttemptResult> ClientSession::attempt(RequestParser& parser, std::size_t index,
+                                                      bool first_on_target) {
   auto& runtime = *ctx_.state->runtimes[index];
   const auto& target = ctx_.state->table->target(index);
   if (target.url.scheme != "http") co_return failed(AttemptFailure::tls_unsupported);
@@ -138,7 +142,8 @@ asio::awaitable<AttemptResult> ClientSession::attempt(RequestParser& parser, std
   auto admission = runtime.breaker.try_acquire(now);
   note_transition(runtime.target.name, admission.transition);
   if (!admission.ticket.admitted) co_return failed(AttemptFailure::breaker_open);
-  runtime.budget.record_request(now);
+  // The budget's base is client requests, so a retry must not count as one.
+  if (first_on_target) runtime.budget.record_request(now);
   auto result = co_await exchange(parser, index, admission.ticket);
   co_return result;
 }
