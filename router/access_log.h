@@ -45,7 +45,6 @@ struct AccessRecord {
 // One record as its JSON line, newline included. Public for tests and for other writers.
 std::string format_access_record(const AccessRecord& record);
 
-
 struct AccessLogSettings {
   std::size_t capacity = 65536;  // records queued at most; more are dropped
 };

@@ -83,7 +83,8 @@ class alignas(64) ThreadMetrics {
   // The in-flight gauge: +1 when a request starts, -1 when it ends (a relaxed atomic, no lock).
   void add_in_flight(std::int64_t delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
 
-  // Adds this shard's values into `out` / `out_traffic` (scraper side; takes the lock).
+  // Scraper side (take the lock): add this shard's values into `out`; add its requests per
+  // target in traffic slots [first_slot, last_slot] into `out`.
   void merge_into(MetricsSnapshot& out) const;
   void merge_traffic(std::int64_t first_slot, std::int64_t last_slot,
                      std::map<std::string, std::uint64_t>& out) const;
