@@ -49,6 +49,30 @@ struct Target {
   TargetResilience resilience{};
 };
 
+// What a shadowed route mirrors, and where (issue 3). The route keeps answering from its primary
+// target; sampled requests are copied to `target` and the two answers compared.
+struct ShadowConfig {
+  std::string target;  // the shadow target; never the route's own (full-flip) target
+  int percent = 100;   // 1..100 of the route's requests, chosen by a hash of method, path, query
+  // Methods mirrored. Default GET,HEAD,OPTIONS: other methods would run writes twice.
+  MethodSet methods = MethodSet::parse("GET,HEAD,OPTIONS");
+  bool noise_check = false;  // also send safe requests a second time to the primary
+  // Response headers compared (case-insensitive names, canonical spelling as given).
+  std::vector<std::string> compare_headers{"Content-Type"};
+
+  bool operator==(const ShadowConfig&) const = default;
+};
+
+// A difference to leave out of comparisons of one route: a JSON path pattern ("$.meta.at",
+// "$.items[*].price", "$.*.id"; see json_path_pattern.h) or a response header name.
+struct DiffIgnore {
+  enum class Kind { json_path, header };
+  Kind kind = Kind::json_path;
+  std::string expr;
+
+  bool operator==(const DiffIgnore&) const = default;
+};
+
 struct Route {
   std::int64_t id = 0;
   Pattern pattern;
@@ -63,6 +87,8 @@ struct Route {
   // refused, bulkhead full). nullopt: the default (kDefaultTarget, unless the primary is
   // kDefaultTarget); kNoFallback: none; otherwise the name of another target (never `target`).
   std::optional<std::string> fallback{};
+  std::optional<ShadowConfig> shadow{};
+  std::vector<DiffIgnore> ignores{};  // ordered by kind, then expr
 };
 
 // The target that serves a request of `route` when `primary` (route.target or route.split_target,
