@@ -13,10 +13,13 @@ namespace strangler {
 
 // What a route's comparisons leave out.
 struct CompareRules {
-  std::vector<std::string> compare_headers;      // from ShadowConfig
-  std::vector<JsonPathPattern> ignore_paths;     // DiffIgnore json_path entries
-  std::vector<std::string> ignore_headers;       // DiffIgnore header entries
-  std::vector<JsonPathPattern> noisy_paths;      // noise remembered for the route
+  std::vector<std::string> compare_headers;   // from ShadowConfig
+  std::vector<JsonPathPattern> ignore_paths;  // DiffIgnore json_path entries
+  std::vector<std::string> ignore_headers;    // DiffIgnore header entries
+  std::vector<JsonPathPattern> noisy_paths;   // noise remembered for the route
+  // Remembered noise outside the JSON body, matched exactly: "body" (a non-JSON body) and
+  // "header:<lower-case name>". "status" may be here too, but a status difference always counts.
+  std::vector<std::string> noisy_places;
 
   // Compiles a route's shadow settings and ignores (throws RuleError for a bad stored pattern).
   static CompareRules from_route(const Route& route, const std::vector<std::string>& noise);

@@ -23,7 +23,6 @@ class JsonPathPattern {
   const std::string& text() const { return text_; }
 
  private:
-  struct Step;
   std::string text_;
   std::vector<std::string> steps_;  // normalized steps; "*" key / "[*]" index wildcards
 };
