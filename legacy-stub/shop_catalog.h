@@ -1,10 +1,11 @@
 // shop_catalog: the legacy shop's data, computed from ids instead of stored.
 //
 // Every document here is a pure function of its id (or, for a created order, of the request
-// body): no clock, no randomness, no state. That is what lets two stub instances answer
-// byte-identically, so the router's shadow differ sees only the differences we put there on
-// purpose (see extracted_variant.h). shop_server.cpp calls these and serialises the result; this
-// file knows nothing about HTTP.
+// body): no clock, no randomness, no state. That is what lets two stub instances answer alike
+// (but for the meta.generated_at stamp that the server adds, see generated_at.h), so the router's
+// shadow differ sees only the differences we put there on purpose (see extracted_variant.h) and
+// the stamp that its noise check should find. shop_server.cpp calls these and serialises the
+// result; this file knows nothing about HTTP.
 #pragma once
 
 #include <cstdint>

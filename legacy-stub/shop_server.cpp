@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "legacy-stub/generated_at.h"
 #include "legacy-stub/shop_catalog.h"
 
 namespace strangler::stub {
@@ -50,6 +51,12 @@ const char* reason_of(int status) {
     default:
       return "http error";
   }
+}
+
+// A shop document as served: stamped with the time it was generated (see generated_at.h).
+json stamped(json doc) {
+  if (doc.is_object()) doc["meta"] = {{"generated_at", generated_at_now()}};
+  return doc;
 }
 
 // The id captured by the route's regex; answers 400 (not a number) or 404 (no such thing) itself
@@ -132,7 +139,7 @@ void list_orders(const Req& req, Res& res, bool extracted) {
     return send_json(res, 404, {{"error", "customer not found"}, {"customer", text}});
   }
   auto list = customer_orders_json(*id);
-  send_json(res, 200, extracted ? extracted_order_list(std::move(list)) : list);
+  send_json(res, 200, stamped(extracted ? extracted_order_list(std::move(list)) : list));
 }
 
 void post_order(const Req& req, Res& res, bool extracted) {
@@ -140,7 +147,8 @@ void post_order(const Req& req, Res& res, bool extracted) {
   if (request.is_discarded()) return send_json(res, 400, {{"error", "invalid JSON"}});
   auto created = create_order(request);
   if (!created.order) return send_json(res, 400, {{"error", created.error}});
-  send_json(res, 201, extracted ? extracted_order(std::move(*created.order)) : *created.order);
+  send_json(res, 201,
+            stamped(extracted ? extracted_order(std::move(*created.order)) : *created.order));
 }
 
 void get_bytes(const Req& req, Res& res) {
@@ -206,7 +214,9 @@ void ShopServer::get_by_id(const std::string& prefix, bool (*exists)(std::uint64
                            const char* what, std::function<json(std::uint64_t)> make) {
   server_.Get(prefix + "/([^/]+)",
               guarded([exists, what, make = std::move(make)](const Req& req, Res& res) {
-                if (auto id = id_from(req, res, exists, what)) send_json(res, 200, make(*id));
+                if (auto id = id_from(req, res, exists, what)) {
+                  send_json(res, 200, stamped(make(*id)));
+                }
               }));
 }
 

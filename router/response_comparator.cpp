@@ -118,9 +118,9 @@ void compare_bodies(const CapturedResponse& p, const CapturedResponse& s, const 
 }  // namespace
 
 CompareRules CompareRules::from_route(const Route& route, const std::vector<std::string>& noise) {
+  static const ShadowConfig kDefaults;
   CompareRules rules;
-  rules.compare_headers =
-      route.shadow ? route.shadow->compare_headers : ShadowConfig{}.compare_headers;
+  rules.compare_headers = (route.shadow ? *route.shadow : kDefaults).compare_headers;
   for (const auto& ignore : route.ignores) {
     if (ignore.kind == DiffIgnore::Kind::header) {
       rules.ignore_headers.push_back(ignore.expr);

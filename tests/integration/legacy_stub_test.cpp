@@ -12,6 +12,16 @@
 using namespace strangler::test;
 using namespace std::chrono_literals;
 
+namespace {
+// The body without the one field that changes on every call (meta.generated_at).
+std::string unstamped(const std::string& body) {
+  auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return body;
+  doc.erase("meta");
+  return doc.dump();
+}
+}  // namespace
+
 TEST_CASE("legacy-stub: every answer names the instance, two instances answer alike") {
   Cluster c;
   auto& a = c.start_stub("alpha");
@@ -27,7 +37,7 @@ TEST_CASE("legacy-stub: every answer names the instance, two instances answer al
     CHECK(served_by(ra) == "alpha");
     CHECK(served_by(rb) == "beta");
     CHECK(ra->status == rb->status);
-    CHECK(ra->body == rb->body);
+    CHECK(unstamped(ra->body) == unstamped(rb->body));
   }
   auto order = ca.Get("/orders/7");
   CHECK(order->status == 200);
@@ -36,6 +46,31 @@ TEST_CASE("legacy-stub: every answer names the instance, two instances answer al
   REQUIRE(health);
   CHECK(health->status == 200);
   CHECK(health->body.find("alpha") != std::string::npos);
+}
+
+TEST_CASE("legacy-stub: shop documents carry meta.generated_at, new on every call") {
+  Cluster c;
+  auto client = make_client(c.start_stub("stamper").port);
+  for (const char* path : {"/orders/7", "/orders?customer=3", "/customers/3", "/payments/order/7",
+                           "/inventory/reservations/order/7"}) {
+    CAPTURE(path);
+    auto first = client.Get(path);
+    auto second = client.Get(path);
+    REQUIRE(first);
+    REQUIRE(second);
+    auto a = nlohmann::json::parse(first->body);
+    auto b = nlohmann::json::parse(second->body);
+    const std::string at = a["meta"].value("generated_at", "");
+    CHECK(at.size() == std::string("2026-11-27T03:58:27.123456Z").size());
+    CHECK(at.back() == 'Z');
+    CHECK(at != b["meta"].value("generated_at", ""));
+    a.erase("meta");
+    b.erase("meta");
+    CHECK(a == b);
+  }
+  auto health = client.Get("/health");
+  REQUIRE(health);
+  CHECK(health->body.find("generated_at") == std::string::npos);
 }
 
 TEST_CASE("legacy-stub: /echo reflects method, path, query, headers and body") {
