@@ -5,6 +5,7 @@
 // their sorted keys.
 #include "router/json_differ.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 

@@ -5,8 +5,6 @@
 #include "router/response_comparator.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <limits>
 #include <optional>
 
 #include "router/byte_diff.h"
