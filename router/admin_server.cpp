@@ -114,6 +114,36 @@ Json breaker_json(TargetRuntime& runtime, std::chrono::steady_clock::time_point 
           {"transitions", snapshot.transitions}};
 }
 
+// Each shadowed route of the current table with its comparisons since the router started.
+Json shadows_json(const std::shared_ptr<const RoutingState>& state,
+                  const MetricsSnapshot& metrics) {
+  Json shadows = Json::array();
+  if (!state) return shadows;
+  for (const auto& route : state->table->rules().routes) {
+    if (!route.shadow) continue;
+    auto text = route.pattern.text();
+    ShadowCounters counters;
+    if (auto found = metrics.shadow.find(text); found != metrics.shadow.end()) {
+      counters = found->second;
+    }
+    auto matched = counters.comparisons - counters.mismatches;
+    Json rate = nullptr;
+    if (counters.comparisons > 0) {
+      rate = static_cast<double>(matched) / static_cast<double>(counters.comparisons);
+    }
+    shadows.push_back({{"route", text},
+                       {"target", route.shadow->target},
+                       {"percent", route.shadow->percent},
+                       {"compared", counters.comparisons},
+                       {"matched", matched},
+                       {"errors", counters.errors},
+                       {"dropped", counters.dropped},
+                       {"skipped", counters.skipped},
+                       {"match_rate", rate}});
+  }
+  return shadows;
+}
+
 }  // namespace
 
 bool AdminServer::authorized(const httplib::Request& req) const {
@@ -147,7 +177,10 @@ void AdminServer::install_resilience_routes() {
     for (const auto& entry : metrics_.traffic(std::chrono::steady_clock::now(), kWindow)) {
       targets.push_back({{"name", entry.target}, {"requests", entry.requests}});
     }
-    reply_json(res, 200, {{"window_seconds", kWindow.count()}, {"targets", targets}});
+    reply_json(res, 200,
+               {{"window_seconds", kWindow.count()},
+                {"targets", targets},
+                {"shadows", shadows_json(snapshot_.load(), metrics_.snapshot())}});
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(render_prometheus(metrics_.snapshot()), "text/plain; version=0.0.4");

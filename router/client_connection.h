@@ -19,12 +19,15 @@
 
 namespace strangler {
 
+class ShadowDispatcher;
+
 // What one I/O thread shares between its connections; touched only from that thread, except
 // `in_flight`, which the server reads to drain on shutdown.
 struct WorkerContext {
   WorkerContext(const RouteSnapshot& snapshot, asio::any_io_executor executor,
                 const ProxyOptions& opts, std::atomic<int>& in_flight_requests,
-                MetricsRegistry& registry, int thread_index, AccessLog* log)
+                MetricsRegistry& registry, int thread_index, AccessLog* log,
+                ShadowDispatcher* shadow_dispatcher)
       : routes(snapshot),
         pool(std::move(executor), PoolLimits{}),
         options(opts),
@@ -32,6 +35,7 @@ struct WorkerContext {
         metrics_registry(registry),
         metrics(registry.shard(thread_index)),
         access_log(log),
+        shadow(shadow_dispatcher),
         rng(std::random_device{}()) {}
 
   RouteSnapshotReader routes;
@@ -41,6 +45,7 @@ struct WorkerContext {
   MetricsRegistry& metrics_registry;  // process-wide values (breaker states and transitions)
   ThreadMetrics& metrics;             // this thread's shard
   AccessLog* access_log;              // null when off
+  ShadowDispatcher* shadow;           // null when shadowing is off (tests of the bare proxy)
   std::mt19937_64 rng;                // backoff jitter
 };
 

@@ -4,6 +4,8 @@
 
 #include "router/forwarding_headers.h"
 #include "router/hop_by_hop.h"
+#include "router/shadow_dispatcher.h"
+#include "router/shadow_sampler.h"
 #include "router/split_chooser.h"
 #include "rules/path_normalizer.h"
 
@@ -137,6 +139,24 @@ void ClientSession::route(RequestParser& parser, std::string_view path,
   }
   ctx_.upstream_target = target.asterisk ? "*" : std::string(path);
   if (target.has_query) ctx_.upstream_target.append("?").append(target.query);
+  if (wants_shadow(match, to_std(request.method_string()), path, target)) {
+    auto limit = worker_.shadow->settings().max_body;
+    ctx_.shadow.emplace();
+    ctx_.shadow->request_body.limit = limit;
+    ctx_.shadow->response_body.limit = limit;
+  }
+}
+
+// Sampled by a hash of the request, so the same requests are shadowed on every run. A request
+// that a split already sent to the shadow target has nothing to be compared with.
+bool ClientSession::wants_shadow(const CompiledRoute& match, std::string_view method,
+                                 std::string_view path, const RequestTarget& target) const {
+  if (!worker_.shadow || !match.route || !match.route->shadow) return false;
+  if (match.shadow_index == kNoTarget || match.shadow_index == ctx_.target_index) return false;
+  const auto& shadow = *match.route->shadow;
+  return shadow.methods.admits(method) &&
+         shadow_sampled(method, path, target.has_query ? target.query : std::string_view(),
+                        shadow.percent);
 }
 
 // Metrics and the access log, once per routed request, after the answer went out.
@@ -148,6 +168,7 @@ void ClientSession::finish_request(const RequestParser& parser, std::string_view
   const std::string& target = table.target(index).target.name;
   std::string route = ctx_.route->route ? ctx_.route->route->pattern.text() : "(unmatched)";
   worker_.metrics.record_request(route, target, ctx_.status, latency, now);
+  if (ctx_.shadow) hand_off_shadow();
   if (!worker_.access_log) return;
   AccessRecord record;
   record.request_id = request_id_;

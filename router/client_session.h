@@ -14,6 +14,7 @@
 #include "router/failover_policy.h"
 #include "router/message_relay.h"
 #include "router/request_target.h"
+#include "router/shadow_job.h"
 
 namespace strangler {
 
@@ -21,6 +22,15 @@ using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
 
 bool is_disconnect(const boost::system::error_code& ec);
+
+// What a shadowed request keeps of itself and of the primary's answer while they pass through.
+struct ShadowCapture {
+  CopiedRequest request;
+  BodyCapture request_body;
+  CapturedResponse response;
+  BodyCapture response_body;
+  bool complete = false;  // the primary (not a fallback) answered and the answer was relayed whole
+};
 
 // What the pipeline knows about the request being handled.
 struct RequestContext {
@@ -34,6 +44,7 @@ struct RequestContext {
   std::size_t answered_by = kNoTarget;
   std::string fallback_reason;
   int status = 0;
+  std::optional<ShadowCapture> shadow;  // set when the request is sampled for shadowing
 };
 
 // The outcome of one attempt at one target.
@@ -56,6 +67,13 @@ class ClientSession {
   asio::awaitable<void> send_error(const ErrorDetails& details, bool keep_alive);
   asio::awaitable<void> close_gracefully();
   void finish_request(const RequestParser& parser, std::string_view path);
+  bool wants_shadow(const CompiledRoute& match, std::string_view method, std::string_view path,
+                    const RequestTarget& target) const;
+
+  // shadow_capture.cpp
+  void capture_request(const http::request_header<>& request);
+  void capture_response(const http::response_header<>& response);
+  void hand_off_shadow();
 
   // upstream_forwarding.cpp
   void prepare_forwarding(RequestParser& parser);

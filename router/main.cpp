@@ -16,6 +16,8 @@
 #include "router/metrics.h"
 #include "router/proxy_server.h"
 #include "router/rules_reloader.h"
+#include "router/shadow_analyzer.h"
+#include "router/shadow_dispatcher.h"
 
 namespace {
 
@@ -30,6 +32,11 @@ struct Options {
   int header_timeout_ms = 30000;
   std::string admin_token;
   std::string access_log;
+  std::size_t shadow_max_body = 1024 * 1024;
+  std::size_t shadow_queue = 1000;
+  int shadow_max_in_flight = 64;
+  std::int64_t shadow_keep_per_route = 10000;
+  std::int64_t shadow_keep_total = 100000;
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -51,6 +58,19 @@ void add_options(CLI::App& app, Options& o) {
                  "token that mutating admin endpoints require (Authorization: Bearer TOKEN)")
       ->envname("STRANGLER_ADMIN_TOKEN");
   app.add_option("--access-log", o.access_log, "JSON access log: a file path, or - for stdout");
+  app.add_option("--shadow-max-body", o.shadow_max_body,
+                 "largest request body mirrored to a shadow, bytes (also caps compared answers)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{64} << 20));
+  app.add_option("--shadow-queue", o.shadow_queue, "shadow copies waiting to be sent, at most")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--shadow-max-in-flight", o.shadow_max_in_flight,
+                 "shadow copies outstanding per shadow target, at most")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--shadow-keep-per-route", o.shadow_keep_per_route,
+                 "comparisons kept per route (oldest deleted first)")
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--shadow-keep-total", o.shadow_keep_total, "comparisons kept in all")
+      ->check(CLI::Range(1, 100000000));
 }
 
 int run(const Options& o) {
@@ -66,7 +86,8 @@ int run(const Options& o) {
   RouteSnapshot snapshot;
   Readiness readiness;
   TargetRuntimes runtimes;
-  MetricsRegistry metrics(threads);
+  // One metrics shard per I/O thread, then one each for the shadow and analyzer threads.
+  MetricsRegistry metrics(threads + 2);
   metrics.set_build_info(STRANGLER_VERSION);
   RulesReloader reloader(o.db, snapshot, readiness, runtimes, metrics,
                          std::chrono::milliseconds(o.reload_interval_ms));
@@ -78,10 +99,17 @@ int run(const Options& o) {
   proxy_options.add_target_header = !o.no_target_header;
   proxy_options.max_body = o.max_body;
   proxy_options.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
-  ProxyServer proxy(listen, threads, proxy_options, snapshot, metrics, access_log.get());
+  AnalyzerSettings analyzer_settings;
+  analyzer_settings.writer.retention = {o.shadow_keep_per_route, o.shadow_keep_total};
+  ShadowAnalyzer analyzer(o.db, analyzer_settings, metrics.shard(threads + 1));
+  ShadowDispatcher shadow({o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight},
+                          metrics.shard(threads), analyzer);
+  ProxyServer proxy(listen, threads, proxy_options, snapshot, metrics, access_log.get(), &shadow);
   AdminServer admin_server(admin, snapshot, readiness, runtimes, metrics, o.admin_token);
 
   reloader.start();
+  analyzer.start();
+  shadow.start();
   admin_server.start();
   proxy.start();
   std::printf("strangler-router listening on http://%s:%u\n", listen.host.c_str(), proxy.port());
@@ -98,6 +126,8 @@ int run(const Options& o) {
   sigwait(&signals, &received);
   log_line(fmt::format("signal {}: shutting down", received));
   proxy.stop(std::chrono::seconds(5));
+  shadow.stop();
+  analyzer.stop();
   admin_server.stop();
   reloader.stop();
   if (access_log) access_log->stop();

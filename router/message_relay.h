@@ -6,8 +6,10 @@
 // framing included.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <span>
+#include <string>
 
 #include "router/asio.h"
 
@@ -24,12 +26,27 @@ struct RelayTimeouts {
   std::chrono::milliseconds write;
 };
 
+// A copy of the first `limit` bytes of a relayed body, for shadow comparison. Bytes past the limit
+// are passed on but not kept; `overflow` then says the copy is incomplete.
+struct BodyCapture {
+  std::size_t limit = 0;
+  std::string data;
+  bool overflow = false;
+
+  void append(const char* bytes, std::size_t size) {
+    std::size_t room = limit - std::min(limit, data.size());
+    if (size > room) overflow = true;
+    data.append(bytes, std::min(size, room));
+  }
+};
+
 template <bool isRequest>
 asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
                                         http::parser<isRequest, http::buffer_body>& parser,
                                         beast::tcp_stream& out,
                                         http::serializer<isRequest, http::buffer_body>& serializer,
-                                        std::span<char> scratch, RelayTimeouts timeouts) {
+                                        std::span<char> scratch, RelayTimeouts timeouts,
+                                        BodyCapture* capture = nullptr) {
   boost::system::error_code ec;
   auto& body = parser.get().body();
   do {
@@ -42,6 +59,7 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
       if (ec) co_return RelayResult{ec, true};
       body.size = scratch.size() - body.size;
       body.data = scratch.data();
+      if (capture) capture->append(scratch.data(), body.size);
       body.more = !parser.is_done();
     } else {
       body.data = nullptr;

@@ -38,6 +38,7 @@ void add_counters(ShadowCounters& to, const ShadowCounters& from) {
   to.mismatches += from.mismatches;
   to.errors += from.errors;
   to.dropped += from.dropped;
+  to.skipped += from.skipped;
 }
 
 }  // namespace
@@ -119,7 +120,16 @@ void ThreadMetrics::record_shadow(std::string_view route, ShadowEvent event) {
     case ShadowEvent::dropped:
       ++counters.dropped;
       break;
+    case ShadowEvent::skipped:
+      ++counters.skipped;
+      break;
   }
+}
+
+void ThreadMetrics::record_shadow_write_drops(std::uint64_t count) {
+  if (count == 0) return;
+  std::lock_guard lock{mutex_};
+  shadow_write_drops_ += count;
 }
 
 void ThreadMetrics::merge_into(MetricsSnapshot& out) const {
@@ -138,6 +148,7 @@ void ThreadMetrics::merge_into(MetricsSnapshot& out) const {
   }
   for (const auto& [reason, count] : fallbacks_) out.fallbacks[reason] += count;
   for (const auto& [route, counters] : shadow_) add_counters(out.shadow[route], counters);
+  out.shadow_write_drops += shadow_write_drops_;
   out.in_flight += in_flight_.load(std::memory_order_relaxed);
 }
 

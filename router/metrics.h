@@ -36,7 +36,7 @@ struct MetricsSettings {
 };
 
 // What became of one shadow copy; see ShadowCounters for what each one counts.
-enum class ShadowEvent { matched, mismatched, error, dropped };
+enum class ShadowEvent { matched, mismatched, error, dropped, skipped };
 
 struct TrafficEntry {
   std::string target;
@@ -79,6 +79,8 @@ class alignas(64) ThreadMetrics {
   void record_retry(std::string_view target);
   void record_retry_budget_exhausted(std::string_view target);
   void record_shadow(std::string_view route, ShadowEvent event);
+  // Comparisons lost because the database could not take them in time (not per route).
+  void record_shadow_write_drops(std::uint64_t count);
 
   // The in-flight gauge: +1 when a request starts, -1 when it ends (a relaxed atomic, no lock).
   void add_in_flight(std::int64_t delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
@@ -115,6 +117,7 @@ class alignas(64) ThreadMetrics {
   LabelMap<TargetStats> targets_;
   LabelMap<std::uint64_t> fallbacks_;
   LabelMap<ShadowCounters> shadow_;
+  std::uint64_t shadow_write_drops_ = 0;
   std::atomic<std::int64_t> in_flight_{0};
 };
 

@@ -43,7 +43,8 @@ struct ShadowCounters {
   std::uint64_t comparisons = 0;  // every completed comparison, equal or not
   std::uint64_t mismatches = 0;   // the comparisons that found a difference
   std::uint64_t errors = 0;       // shadow call failed (transport error, timeout)
-  std::uint64_t dropped = 0;      // never sent: queue full, breaker open
+  std::uint64_t dropped = 0;      // never sent: queue full, in-flight cap, breaker open
+  std::uint64_t skipped = 0;      // not mirrored: body over --shadow-max-body, primary failed
 };
 
 struct BreakerTransitionKey {
@@ -59,6 +60,7 @@ struct MetricsSnapshot {
   std::map<std::string, std::uint64_t> fallbacks;   // by reason
   std::map<std::string, TargetCounters> targets;    // by target
   std::map<std::string, ShadowCounters> shadow;     // by route
+  std::uint64_t shadow_write_drops = 0;
   std::map<std::string, BreakerState> breaker_state;
   std::map<BreakerTransitionKey, std::uint64_t> breaker_transitions;
   std::int64_t rules_version = 0;

@@ -98,9 +98,19 @@ void render_shadow(PrometheusText& out, const MetricsSnapshot& s) {
   render_shadow_counter(out, s, "strangler_shadow_errors_total",
                         "Shadow requests that failed (transport error or timeout), by route.",
                         &ShadowCounters::errors);
-  render_shadow_counter(out, s, "strangler_shadow_dropped_total",
-                        "Shadow copies never sent (queue full or breaker open), by route.",
-                        &ShadowCounters::dropped);
+  render_shadow_counter(
+      out, s, "strangler_shadow_dropped_total",
+      "Shadow copies never sent (queue full, in-flight cap or breaker open), by route.",
+      &ShadowCounters::dropped);
+  render_shadow_counter(
+      out, s, "strangler_shadow_skipped_total",
+      "Requests of a shadowed route not mirrored (body over the mirror limit, or the "
+      "primary failed), by route.",
+      &ShadowCounters::skipped);
+  if (s.shadow.empty() && s.shadow_write_drops == 0) return;
+  out.family("strangler_shadow_write_dropped_total",
+             "Comparisons not stored because the database could not take them in time.", "counter");
+  out.sample("strangler_shadow_write_dropped_total", {}, count_text(s.shadow_write_drops));
 }
 
 // Enum style: one sample per possible state, 1 for the current one and 0 for the others.

@@ -17,10 +17,11 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 struct ProxyServer::Worker {
   Worker(const RouteSnapshot& snapshot, const ProxyOptions& options, std::atomic<int>& in_flight,
-         MetricsRegistry& metrics, int index, AccessLog* access_log)
+         MetricsRegistry& metrics, int index, AccessLog* access_log, ShadowDispatcher* shadow)
       : io(1),
         acceptor(io),
-        context(snapshot, io.get_executor(), options, in_flight, metrics, index, access_log) {}
+        context(snapshot, io.get_executor(), options, in_flight, metrics, index, access_log,
+                shadow) {}
 
   asio::io_context io;
   tcp::acceptor acceptor;
@@ -61,14 +62,15 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& contex
 
 ProxyServer::ProxyServer(const ListenAddress& address, int threads, const ProxyOptions& options,
                          const RouteSnapshot& snapshot, MetricsRegistry& metrics,
-                         AccessLog* access_log)
+                         AccessLog* access_log, ShadowDispatcher* shadow)
     : options_(options) {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address.host, ec);
   if (ec) throw std::runtime_error("listen address must be an IP address: " + address.host);
   tcp::endpoint endpoint(ip, address.port);
   for (int i = 0; i < std::max(1, threads); ++i) {
-    auto worker = std::make_unique<Worker>(snapshot, options_, in_flight_, metrics, i, access_log);
+    auto worker =
+        std::make_unique<Worker>(snapshot, options_, in_flight_, metrics, i, access_log, shadow);
     try {
       bind_acceptor(worker->acceptor, endpoint);
     } catch (const boost::system::system_error& e) {

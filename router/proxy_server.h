@@ -18,12 +18,15 @@
 
 namespace strangler {
 
+class ShadowDispatcher;
+
 class ProxyServer {
  public:
   // Binds immediately (throws std::runtime_error with a one-line reason when it cannot).
-  // `metrics` must have a shard per thread; `access_log` may be null.
+  // `metrics` must have a shard per thread; `access_log` and `shadow` may be null.
   ProxyServer(const ListenAddress& address, int threads, const ProxyOptions& options,
-              const RouteSnapshot& snapshot, MetricsRegistry& metrics, AccessLog* access_log);
+              const RouteSnapshot& snapshot, MetricsRegistry& metrics, AccessLog* access_log,
+              ShadowDispatcher* shadow);
   ~ProxyServer();
 
   std::uint16_t port() const { return port_; }

@@ -50,6 +50,7 @@ asio::awaitable<bool> ClientSession::forward(RequestParser& parser) {
   bool expects_continue = iequals(to_std(request[http::field::expect]), "100-continue");
   bool idempotent = is_idempotent(to_std(request.method_string()));
   prepare_forwarding(parser);
+  if (ctx_.shadow) capture_request(request);
   if (expects_continue && !parser.is_done()) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     boost::system::error_code ec;
@@ -184,7 +185,8 @@ asio::awaitable<AttemptResult> ClientSession::exchange(RequestParser& parser, st
     http::serializer<true, http::buffer_body> serializer{parser.get()};
     auto sent = co_await relay_body(
         stream_, buffer_, parser, upstream->stream, serializer, scratch_,
-        {worker_.options.body_timeout, std::chrono::milliseconds(target.target.timeout_ms)});
+        {worker_.options.body_timeout, std::chrono::milliseconds(target.target.timeout_ms)},
+        ctx_.shadow ? &ctx_.shadow->request_body : nullptr);
     if (!sent) {
       if (!sent.read_side && may_retry) continue;
       if (!sent.read_side) {
@@ -260,6 +262,9 @@ asio::awaitable<bool> ClientSession::relay_response(ResponseParser& response,
   // A body that ends when the connection does leaves nothing to reuse, whatever the headers say.
   bool delimited = response.is_done() || response.chunked() || response.content_length();
   bool upstream_keep = message.keep_alive() && delimited;
+  // Only the primary's own answer is compared with the shadow's, never a fallback's.
+  bool capturing = ctx_.shadow && index == ctx_.target_index && ctx_.fallback_reason.empty();
+  if (capturing) capture_response(message);
   auto shown_name =
       worker_.options.add_target_header ? std::string_view(target.target.name) : std::string_view();
   prepare_client_response(message, {shown_name, request_id_, ctx_.fallback_reason});
@@ -278,8 +283,10 @@ asio::awaitable<bool> ClientSession::relay_response(ResponseParser& response,
   http::serializer<false, http::buffer_body> serializer{message};
   auto timeouts = RelayTimeouts{std::chrono::milliseconds(target.target.timeout_ms),
                                 worker_.options.send_timeout};
-  auto relayed = co_await relay_body(upstream.stream, upstream.buffer, response, stream_,
-                                     serializer, scratch_, timeouts);
+  auto relayed =
+      co_await relay_body(upstream.stream, upstream.buffer, response, stream_, serializer, scratch_,
+                          timeouts, capturing ? &ctx_.shadow->response_body : nullptr);
+  if (capturing) ctx_.shadow->complete = static_cast<bool>(relayed);
   if (!relayed) {
     ctx_.client_keep = false;  // never fake a clean end of a body that did not arrive
     co_return false;

@@ -42,7 +42,7 @@ struct Difference {
 struct CapturedResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // as received
-  std::string body;          // up to the capture cap
+  std::string body;                                          // up to the capture cap
   bool body_truncated = false;  // the body was longer than the cap (then compared as bytes)
   double latency_ms = 0;
 };

@@ -26,8 +26,8 @@ struct RetentionCaps {
 };
 
 struct ReportFilter {
-  std::optional<std::string> route;             // a route's pattern text; nullopt: every route
-  std::optional<std::chrono::seconds> since;    // only comparisons newer than now - since
+  std::optional<std::string> route;           // a route's pattern text; nullopt: every route
+  std::optional<std::chrono::seconds> since;  // only comparisons newer than now - since
 };
 
 struct DifferenceSummary {

@@ -32,6 +32,8 @@ struct CompiledRoute {
   // effective_fallback() resolved for each side of the route; kNoTarget when there is none.
   std::size_t fallback_index = kNoTarget;
   std::size_t split_fallback_index = kNoTarget;
+  // The shadow target when the route is shadowed (route->shadow); kNoTarget otherwise.
+  std::size_t shadow_index = kNoTarget;
 
   // The fallback of the side a request was sent to.
   std::size_t fallback_for(std::size_t chosen_index) const {

@@ -209,7 +209,7 @@ void render_breakers(const Json& summary, std::ostream& out) {
   table.print(out);
 }
 
-// Issue 3 defines the shadows' form; until then, show what is there without assuming much.
+// /admin/traffic's "shadows": each shadowed route with its comparisons since the router started.
 void render_shadows(const Json& shadows, std::ostream& out) {
   out << "\nshadows:\n";
   if (!shadows.is_array()) {
@@ -218,16 +218,15 @@ void render_shadows(const Json& shadows, std::ostream& out) {
   }
   if (shadows.empty()) out << "  none\n";
   for (const auto& shadow : shadows) {
-    std::string route = field(shadow, "route");
-    if (route == "-") route = field(shadow, "pattern");
-    std::string rate = "match rate not reported yet";
+    std::string rate = "no comparisons yet";
     if (shadow.is_object() && shadow.contains("match_rate") && shadow["match_rate"].is_number()) {
-      rate = fmt::format("{:.1f}% match", shadow["match_rate"].get<double>() * 100);
+      rate = fmt::format("{:.1f}% match ({}/{})", shadow["match_rate"].get<double>() * 100,
+                         field(shadow, "matched"), field(shadow, "compared"));
     }
-    if (shadow.is_object() && shadow.contains("compared")) {
-      rate += fmt::format(" ({}/{})", field(shadow, "matched"), field(shadow, "compared"));
-    }
-    out << fmt::format("  {} → {}: {}\n", route, field(shadow, "target"), rate);
+    out << fmt::format("  {} → {} at {}%: {}; {} errors, {} dropped, {} skipped\n",
+                       field(shadow, "route"), field(shadow, "target"), field(shadow, "percent"),
+                       rate, field(shadow, "errors"), field(shadow, "dropped"),
+                       field(shadow, "skipped"));
   }
 }
 

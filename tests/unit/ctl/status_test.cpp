@@ -272,15 +272,30 @@ TEST_CASE("status shows shadows only when the admin API reports them") {
   Json traffic = canned_traffic();
   traffic["shadows"] = {{{"route", "/orders"},
                          {"target", "orders-v2"},
+                         {"percent", 100},
                          {"match_rate", 0.975},
                          {"compared", 200},
-                         {"matched", 195}},
-                        {{"route", "/pay"}, {"target", "payments"}}};
+                         {"matched", 195},
+                         {"errors", 3},
+                         {"dropped", 0},
+                         {"skipped", 1}},
+                        {{"route", "/pay"},
+                         {"target", "payments"},
+                         {"percent", 10},
+                         {"match_rate", nullptr},
+                         {"compared", 0},
+                         {"matched", 0},
+                         {"errors", 0},
+                         {"dropped", 0},
+                         {"skipped", 0}}};
   f.admin.answer("/admin/traffic", traffic);
   std::string text = f.run();
-  CHECK(text.find("\nshadows:\n"
-                  "  /orders → orders-v2: 97.5% match (195/200)\n"
-                  "  /pay → payments: match rate not reported yet\n") != std::string::npos);
+  CHECK(
+      text.find("\nshadows:\n"
+                "  /orders → orders-v2 at 100%: 97.5% match (195/200); 3 errors, 0 dropped, 1 "
+                "skipped\n"
+                "  /pay → payments at 10%: no comparisons yet; 0 errors, 0 dropped, 0 skipped\n") !=
+      std::string::npos);
   CHECK(Json::parse(cli({"status", "--admin", f.admin.url(), "--json"}).out)["shadows"] ==
         traffic["shadows"]);
 }

@@ -1,0 +1,55 @@
+// ComparisonWriter; see comparison_writer.h.
+#include "router/comparison_writer.h"
+
+#include <exception>
+
+namespace strangler {
+
+ComparisonWriter::ComparisonWriter(WriterSettings settings, TimePoint now)
+    : settings_(settings), last_flush_(now) {}
+
+void ComparisonWriter::add(Comparison comparison) {
+  if (comparisons_.size() >= settings_.max_pending) {
+    ++dropped_;
+    return;
+  }
+  comparisons_.push_back(std::move(comparison));
+}
+
+void ComparisonWriter::add_tally(const ShadowTally& tally) {
+  auto& sum = tallies_[tally.route_id];
+  sum.route_id = tally.route_id;
+  sum.route = tally.route;
+  sum.dropped += tally.dropped;
+  sum.skipped += tally.skipped;
+}
+
+void ComparisonWriter::add_noise(NoisyPath noise) {
+  noise_.push_back(std::move(noise));
+}
+
+bool ComparisonWriter::due(TimePoint now) const {
+  bool waiting = !comparisons_.empty() || !tallies_.empty() || !noise_.empty();
+  return waiting && (comparisons_.size() >= settings_.batch_rows ||
+                     now - last_flush_ >= settings_.flush_interval);
+}
+
+bool ComparisonWriter::flush(const BatchSink& sink, TimePoint now, std::string& error) {
+  last_flush_ = now;
+  std::vector<ShadowTally> tallies;
+  tallies.reserve(tallies_.size());
+  for (const auto& [id, tally] : tallies_) tallies.push_back(tally);
+  try {
+    sink(comparisons_, tallies, noise_, settings_.retention);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+  written_ += comparisons_.size();
+  comparisons_.clear();
+  tallies_.clear();
+  noise_.clear();
+  return true;
+}
+
+}  // namespace strangler

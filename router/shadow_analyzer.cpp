@@ -1,0 +1,142 @@
+// ShadowAnalyzer; see shadow_analyzer.h.
+#include "router/shadow_analyzer.h"
+
+#include <fmt/format.h>
+
+#include "router/comparison_builder.h"
+#include "router/log.h"
+#include "rules/comparison_store.h"
+
+namespace strangler {
+
+namespace {
+
+ShadowEvent event_of(ComparisonOutcome outcome) {
+  switch (outcome) {
+    case ComparisonOutcome::match:
+      return ShadowEvent::matched;
+    case ComparisonOutcome::mismatch:
+      return ShadowEvent::mismatched;
+    case ComparisonOutcome::shadow_error:
+      return ShadowEvent::error;
+  }
+  return ShadowEvent::error;
+}
+
+// A batch that waits for a busy database must not hold the analyzer for long: it retries later.
+constexpr std::chrono::milliseconds kBusyTimeout{200};
+
+}  // namespace
+
+ShadowAnalyzer::ShadowAnalyzer(std::string db_path, AnalyzerSettings settings,
+                               ThreadMetrics& metrics)
+    : db_path_(std::move(db_path)),
+      settings_(settings),
+      metrics_(metrics),
+      writer_(settings.writer, std::chrono::steady_clock::now()) {}
+
+ShadowAnalyzer::~ShadowAnalyzer() {
+  stop();
+}
+
+void ShadowAnalyzer::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void ShadowAnalyzer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ShadowAnalyzer::submit(ShadowResult result) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() < settings_.queue_capacity && !stopping_) {
+      queue_.push_back(std::move(result));
+      wake_.notify_one();
+      return;
+    }
+  }
+  metrics_.record_shadow(result.job.route->pattern.text(), ShadowEvent::dropped);
+  add_tally({result.job.route->id, result.job.route->pattern.text(), 1, 0});
+}
+
+void ShadowAnalyzer::add_tally(const ShadowTally& tally) {
+  std::lock_guard lock(mutex_);
+  tallies_.push_back(tally);
+}
+
+std::vector<std::string> ShadowAnalyzer::stored_noise(std::int64_t route_id) {
+  try {
+    if (store_) return store_->noisy_paths(route_id);
+  } catch (const std::exception&) {
+    // No remembered noise is no worse than a fresh start: the noise check finds it again.
+  }
+  return {};
+}
+
+void ShadowAnalyzer::loop() {
+  ComparisonBuilder builder([this](std::int64_t route_id) { return stored_noise(route_id); });
+  for (bool last_round = false; !last_round;) {
+    std::deque<ShadowResult> batch;
+    std::vector<ShadowTally> tallies;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, settings_.writer.flush_interval,
+                     [&] { return stopping_ || !queue_.empty(); });
+      batch.swap(queue_);
+      tallies.swap(tallies_);
+      last_round = stopping_;
+    }
+    ensure_store();
+    for (auto& result : batch) {
+      auto built = builder.build(result);
+      metrics_.record_shadow(built.comparison.route, event_of(built.comparison.outcome));
+      for (auto& path : built.new_noise) writer_.add_noise({built.comparison.route_id, path});
+      writer_.add(std::move(built.comparison));
+    }
+    for (const auto& tally : tallies) writer_.add_tally(tally);
+    metrics_.record_shadow_write_drops(writer_.dropped() - write_drops_reported_);
+    write_drops_reported_ = writer_.dropped();
+    auto now = std::chrono::steady_clock::now();
+    if (last_round || writer_.due(now)) flush(now);
+  }
+}
+
+// Opened lazily and reopened after a failure, so a database that is briefly unavailable at
+// start costs a few retries, not the comparisons of the whole run.
+bool ShadowAnalyzer::ensure_store() {
+  if (store_) return true;
+  try {
+    store_ = ComparisonStore::open(db_path_);
+    store_->set_busy_timeout(kBusyTimeout);
+    return true;
+  } catch (const std::exception& e) {
+    if (last_error_ != e.what()) log_line(fmt::format("shadow writer: {}", e.what()));
+    last_error_ = e.what();
+    return false;
+  }
+}
+
+void ShadowAnalyzer::flush(std::chrono::steady_clock::time_point now) {
+  if (!ensure_store()) return;
+  auto sink = [this](const std::vector<Comparison>& comparisons,
+                     const std::vector<ShadowTally>& tallies, const std::vector<NoisyPath>& noise,
+                     const RetentionCaps& caps) {
+    store_->record_batch(comparisons, tallies, noise, caps);
+  };
+  std::string error;
+  if (writer_.flush(sink, now, error)) {
+    last_error_.clear();
+  } else if (error != last_error_) {
+    log_line(fmt::format("shadow writer: batch not written, will retry: {}", error));
+    last_error_ = error;
+  }
+}
+
+}  // namespace strangler

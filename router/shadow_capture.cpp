@@ -1,0 +1,63 @@
+// ClientSession, the shadow half: keep a copy of a sampled request and of its primary's answer
+// while they stream through, and hand both to the ShadowDispatcher once the client has its
+// answer; see client_session.h. Nothing here waits for the shadow.
+#include "router/client_session.h"
+#include "router/forwarding_headers.h"
+#include "router/shadow_dispatcher.h"
+#include "rules/utc_time.h"
+
+namespace strangler {
+
+namespace {
+
+template <typename Fields>
+std::vector<std::pair<std::string, std::string>> copy_fields(const Fields& fields) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& field : fields) {
+    out.emplace_back(std::string(to_std(field.name_string())), std::string(to_std(field.value())));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Called with the header as the primary receives it, after the router's rewrites: the shadow
+// gets exactly that (Host and X-Request-Id included), plus X-Strangler-Shadow.
+void ClientSession::capture_request(const http::request_header<>& request) {
+  auto& copy = ctx_.shadow->request;
+  copy.method = std::string(to_std(request.method_string()));
+  copy.target = ctx_.upstream_target;
+  copy.headers = copy_fields(request);
+}
+
+// Called with the upstream's header before the router rewrites it for the client.
+void ClientSession::capture_response(const http::response_header<>& response) {
+  ctx_.shadow->response.status = response.result_int();
+  ctx_.shadow->response.headers = copy_fields(response);
+}
+
+void ClientSession::hand_off_shadow() {
+  auto& capture = *ctx_.shadow;
+  const Route& route = *ctx_.route->route;
+  if (!capture.complete || capture.request_body.overflow) {
+    worker_.shadow->skip(route, worker_.metrics);
+    return;
+  }
+  ShadowJob job;
+  job.state = ctx_.state;
+  job.route = &route;
+  job.primary_index = ctx_.target_index;
+  job.shadow_index = ctx_.route->shadow_index;
+  job.request = std::move(capture.request);
+  job.request.body = std::move(capture.request_body.data);
+  job.primary = std::move(capture.response);
+  job.primary.body = std::move(capture.response_body.data);
+  job.primary.body_truncated = capture.response_body.overflow;
+  job.primary.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx_.started)
+          .count();
+  job.at = utc_now_rfc3339();
+  worker_.shadow->submit(std::move(job), worker_.metrics);
+}
+
+}  // namespace strangler

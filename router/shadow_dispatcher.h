@@ -1,0 +1,64 @@
+// ShadowDispatcher: sends shadow copies from a thread of their own, so that shadow load never
+// competes with client requests on the I/O threads' event loops.
+//
+// I/O threads call submit() after the client has its whole answer. The hand-off is bounded: at
+// most `queue_capacity` copies wait, and each shadow target has at most
+// `max_in_flight_per_target` copies outstanding; beyond either, and while the shadow target's
+// breaker is not closed, a copy is dropped and counted. Shadow copies have their own upstream
+// pool; their outcomes never touch the client's answer and are not reported to the shadow
+// target's breaker (client traffic alone decides its state).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "router/asio.h"
+#include "router/metrics.h"
+#include "router/shadow_analyzer.h"
+#include "router/shadow_job.h"
+#include "router/upstream_pool.h"
+
+namespace strangler {
+
+struct ShadowSettings {
+  std::size_t max_body = 1024 * 1024;  // request bodies mirrored; also caps captured answers
+  std::size_t queue_capacity = 1000;
+  int max_in_flight_per_target = 64;
+};
+
+class ShadowDispatcher {
+ public:
+  // `metrics`: a shard for the shadow thread alone.
+  ShadowDispatcher(ShadowSettings settings, ThreadMetrics& metrics, ShadowAnalyzer& analyzer);
+  ~ShadowDispatcher();
+
+  void start();
+  // Abandons copies still waiting or in flight (they are shadows; nobody waits for them).
+  void stop();
+
+  const ShadowSettings& settings() const { return settings_; }
+
+  // Any I/O thread; never blocks. `caller` is the calling thread's metrics shard.
+  void submit(ShadowJob job, ThreadMetrics& caller);
+  // Any I/O thread: a sampled request that could not be mirrored (body too big, primary failed).
+  void skip(const Route& route, ThreadMetrics& caller);
+
+ private:
+  asio::awaitable<void> run(ShadowJob job);
+  void drop(const Route& route, ThreadMetrics& metrics);
+
+  const ShadowSettings settings_;
+  ThreadMetrics& metrics_;
+  ShadowAnalyzer& analyzer_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  UpstreamPool pool_;
+  std::atomic<std::size_t> queued_{0};
+  std::unordered_map<std::string, int> in_flight_;  // by shadow target; shadow thread only
+  std::thread thread_;
+};
+
+}  // namespace strangler

@@ -1,0 +1,348 @@
+// Integration: shadow traffic end to end — a route shadowed from the monolith (legacy-stub) to an
+// extracted service (legacy-stub --variant extracted), the comparisons written by the router's
+// background writer into the real rules database, and read back with `stranglerctl diff report`.
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "tests/support/cluster.h"
+#include "tests/support/recording_upstream.h"
+
+using namespace strangler::test;
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+namespace {
+
+// Starts the usual migration with the orders service playing the extracted variant.
+Stub& init_extracted_orders(Cluster& c) {
+  c.init_with_monolith();
+  auto& orders = c.start_stub("orders-svc", {"--variant", "extracted"});
+  c.ctl_ok({"target", "add", "orders", orders.url});
+  c.ctl_ok({"route", "add", "/orders", "--to", "legacy"});
+  return orders;
+}
+
+Json report(const Cluster& c, const std::string& route) {
+  auto result = c.ctl_ok({"diff", "report", "--route", route, "--json"});
+  auto json = Json::parse(result.out);
+  REQUIRE(json.contains("routes"));
+  for (const auto& entry : json["routes"]) {
+    if (entry.value("route", "") == route) return entry;
+  }
+  return Json::object({{"comparisons", 0}, {"shadow_errors", 0}, {"skipped", 0}});
+}
+
+// Waits until the route's report counts `count` comparisons plus shadow errors (the writer
+// flushes every quarter second); returns the report.
+Json wait_for_report(const Cluster& c, const std::string& route, std::int64_t count,
+                     std::chrono::milliseconds timeout = 8s) {
+  Json last;
+  wait_until(
+      [&] {
+        last = report(c, route);
+        return last.value("comparisons", 0) + last.value("shadow_errors", 0) >= count;
+      },
+      timeout);
+  return last;
+}
+
+std::set<std::string> difference_paths(const Json& route_report) {
+  std::set<std::string> paths;
+  for (const auto& d : route_report["top_differences"]) paths.insert(d["path"].get<std::string>());
+  return paths;
+}
+
+void get_orders(httplib::Client& client, int count) {
+  for (int i = 1; i <= count; ++i) {
+    auto res = client.Get("/orders/" + std::to_string(i));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    REQUIRE(served_by(res) == "monolith");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("shadow: the extracted variant's documented differences are found by path") {
+  Cluster c;
+  init_extracted_orders(c);
+  c.ctl_ok({"route", "shadow", "/orders", "--to", "orders"});
+  c.start_router();
+  auto client = c.client();
+  get_orders(client, 20);
+
+  auto r = wait_for_report(c, "/orders", 20);
+  CHECK(r["comparisons"] == 20);
+  CHECK(r["mismatches"] == 20);
+  CHECK(r["match_rate"] == 0.0);
+  CHECK(r["status_mismatches"] == 0);
+  auto paths = difference_paths(r);
+  INFO("differences: " << r["top_differences"].dump());
+  CHECK(paths.count("$.customer.email") == 1);          // renamed: missing in the shadow
+  CHECK(paths.count("$.customer.email_address") == 1);  // ... and extra there
+  CHECK(paths.count("$.status") == 1);                  // upper-cased
+  CHECK(paths.count("$.api_version") == 1);             // extra field
+  bool price_type =
+      std::any_of(r["top_differences"].begin(), r["top_differences"].end(), [](const Json& d) {
+        auto path = d["path"].get<std::string>();
+        return path.find(".price") != std::string::npos && d["kind"] == "type";
+      });
+  CHECK(price_type);  // number became string
+  for (const auto& d : r["top_differences"]) CHECK(d["example_id"].get<std::int64_t>() > 0);
+
+  // `diff show` prints one of them with both statuses and the differing paths.
+  auto id = r["top_differences"][0]["example_id"].get<std::int64_t>();
+  auto shown = c.ctl_ok({"diff", "show", std::to_string(id)});
+  CHECK(shown.out.find("/orders/") != std::string::npos);
+  CHECK(shown.out.find("$.status") != std::string::npos);
+}
+
+TEST_CASE("shadow: ignored paths are gone from the next report") {
+  Cluster c;
+  init_extracted_orders(c);
+  c.ctl_ok({"route", "shadow", "/orders", "--to", "orders"});
+  c.start_router();
+  auto client = c.client();
+  get_orders(client, 5);
+  auto before = difference_paths(wait_for_report(c, "/orders", 5));
+  REQUIRE(before.count("$.status") == 1);
+  REQUIRE(before.count("$.api_version") == 1);
+
+  c.ctl_ok({"diff", "ignore", "/orders", "$.status"});
+  c.ctl_ok({"diff", "ignore", "/orders", "$.api_version"});
+  auto after = difference_paths(report(c, "/orders"));
+  CHECK(after.count("$.status") == 0);
+  CHECK(after.count("$.api_version") == 0);
+  CHECK(after.count("$.customer.email") == 1);  // not ignored, still there
+}
+
+TEST_CASE("shadow: identical services match, and the gate opens only after enough samples") {
+  Cluster c;
+  c.init_with_monolith();
+  auto& twin = c.start_stub("customers-svc");  // the legacy variant: answers alike
+  c.ctl_ok({"target", "add", "customers", twin.url});
+  c.ctl_ok({"route", "add", "/customers", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/customers", "--to", "customers"});
+  c.start_router();
+  auto client = c.client();
+  for (int i = 1; i <= 10; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
+  auto r = wait_for_report(c, "/customers", 10);
+  CHECK(r["comparisons"] == 10);
+  CHECK(r["matches"] == 10);
+  CHECK(r["match_rate"] == 1.0);
+
+  auto refused = c.ctl({"route", "flip", "/customers", "--to", "customers", "--min-samples", "30"});
+  CHECK(refused.exit_code == 1);
+  CHECK(is_one_line(refused.err));
+  CHECK(refused.err.find("10") != std::string::npos);  // says how many it has
+  CHECK(served_by(client.Get("/customers/1")) == "monolith");
+
+  for (int i = 11; i <= 40; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
+  wait_for_report(c, "/customers", 40);
+  c.ctl_ok({"route", "flip", "/customers", "--to", "customers", "--min-samples", "30"});
+  auto moved =
+      wait_until([&] { return served_by(client.Get("/customers/1")) == "customers-svc"; }, 2s);
+  CHECK(moved.has_value());
+}
+
+TEST_CASE("shadow: the gate refuses a low match rate unless forced, and history says forced") {
+  Cluster c;
+  init_extracted_orders(c);
+  c.ctl_ok({"route", "shadow", "/orders", "--to", "orders"});
+  c.start_router();
+  auto client = c.client();
+  get_orders(client, 10);
+  wait_for_report(c, "/orders", 10);
+  auto refused = c.ctl({"route", "flip", "/orders", "--to", "orders", "--min-samples", "5"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("match") != std::string::npos);
+  c.ctl_ok({"route", "flip", "/orders", "--to", "orders", "--min-samples", "5", "--force"});
+  auto history = c.ctl_ok({"history"});
+  CHECK(history.out.find("force") != std::string::npos);
+}
+
+TEST_CASE("shadow: POST is not mirrored by default; copies carry X-Strangler-Shadow and Host") {
+  Cluster c;
+  c.init_with_monolith();
+  RecordingUpstream shadow;
+  c.ctl_ok({"target", "add", "recorder", shadow.url()});
+  c.ctl_ok({"route", "add", "/echo", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/echo", "--to", "recorder"});
+  c.start_router();
+  auto client = c.client();
+  auto post = client.Post("/echo/new", R"({"sku":"A-1"})", "application/json");
+  REQUIRE(post);
+  CHECK(post->status == 200);
+  auto get = client.Get("/echo/thing?x=1", httplib::Headers{{"X-Trace", "t-1"}});
+  REQUIRE(get);
+  CHECK(get->status == 200);
+
+  auto seen = shadow.wait_for_requests(1);
+  std::this_thread::sleep_for(300ms);  // a mirrored POST would have arrived by now
+  seen = shadow.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].method == "GET");
+  CHECK(seen[0].target == "/echo/thing?x=1");
+  CHECK(seen[0].head.get("X-Strangler-Shadow").value_or("") == "1");
+  CHECK(seen[0].head.get("X-Trace").value_or("") == "t-1");
+  CHECK(seen[0].head.get("Host").value_or("") == "127.0.0.1:" + std::to_string(c.router_port()));
+}
+
+TEST_CASE("shadow: named methods are mirrored with their bodies, and the CLI warns") {
+  Cluster c;
+  c.init_with_monolith();
+  RecordingUpstream shadow;
+  c.ctl_ok({"target", "add", "recorder", shadow.url()});
+  c.ctl_ok({"route", "add", "/echo", "--to", "legacy"});
+  auto shadowed =
+      c.ctl_ok({"route", "shadow", "/echo", "--to", "recorder", "--methods", "GET,POST"});
+  CHECK(shadowed.err.find("twice") != std::string::npos);
+  c.start_router();
+  auto client = c.client();
+  auto post = client.Post("/echo/new", R"({"sku":"A-1"})", "application/json");
+  REQUIRE(post);
+  auto seen = shadow.wait_for_requests(1);
+  CHECK(seen[0].method == "POST");
+  CHECK(seen[0].body == R"({"sku":"A-1"})");
+}
+
+TEST_CASE("shadow: a shadow target that is down or slow changes nothing for clients") {
+  Cluster c;
+  c.init_with_monolith();
+  auto& slow = c.start_stub("slow-svc", {"--latency-ms", "1500"});
+  c.ctl_ok({"target", "add", "slow", slow.url, "--timeout-ms", "3000"});
+  c.ctl_ok({"target", "add", "down", "http://127.0.0.1:1", "--connect-timeout-ms", "200"});
+  c.ctl_ok({"route", "add", "/customers", "--to", "legacy"});
+  c.ctl_ok({"route", "add", "/inventory", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/customers", "--to", "slow"});
+  c.ctl_ok({"route", "shadow", "/inventory", "--to", "down"});
+  c.start_router();
+  auto client = c.client();
+  client.set_keep_alive(true);
+  auto slowest = 0ms;
+  for (int i = 1; i <= 10; ++i) {
+    for (auto path : {"/customers/" + std::to_string(i),
+                      "/inventory/reservations/order/" + std::to_string(i)}) {
+      auto started = std::chrono::steady_clock::now();
+      auto res = client.Get(path);
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      REQUIRE(res);
+      CHECK(res->status == 200);
+      CHECK(served_by(res) == "monolith");
+      slowest = std::max(slowest, took);
+    }
+  }
+  MESSAGE("slowest client request: " << slowest.count() << " ms (the slow shadow takes 1500 ms)");
+  CHECK(slowest < 1000ms);
+  auto down = wait_for_report(c, "/inventory", 10);
+  CHECK(down["shadow_errors"] == 10);
+  CHECK(down["comparisons"] == 0);
+  auto slow_report = wait_for_report(c, "/customers", 10);
+  CHECK(slow_report["comparisons"] == 10);
+  CHECK(slow_report["shadow_p50_ms"].get<double>() >= 1400);
+  CHECK(slow_report["primary_p99_ms"].get<double>() < 1000);
+}
+
+TEST_CASE("shadow: sampling is deterministic and near the percent") {
+  Cluster c;
+  c.init_with_monolith();
+  RecordingUpstream shadow;
+  c.ctl_ok({"target", "add", "recorder", shadow.url()});
+  c.ctl_ok({"route", "add", "/customers", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/customers", "--to", "recorder", "--percent", "30"});
+  c.start_router();
+  auto client = c.client();
+  client.set_keep_alive(true);
+  constexpr int kRequests = 400;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 1; i <= kRequests; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
+  }
+  std::this_thread::sleep_for(500ms);
+  auto seen = shadow.requests();
+  std::map<std::string, int> per_target;
+  for (const auto& request : seen) ++per_target[request.target];
+  double share = static_cast<double>(per_target.size()) / kRequests;
+  MESSAGE("distinct requests shadowed at 30%: " << per_target.size() << " of " << kRequests);
+  CHECK(share > 0.22);
+  CHECK(share < 0.38);
+  for (const auto& [target, count] : per_target) CHECK_MESSAGE(count == 2, target);
+}
+
+TEST_CASE("shadow: the noise check finds a field that changes on every call") {
+  Cluster c;
+  c.init_with_monolith();
+  auto& twin = c.start_stub("orders-twin");
+  c.ctl_ok({"target", "add", "twin", twin.url});
+  c.ctl_ok({"route", "add", "/orders", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/orders", "--to", "twin", "--noise-check"});
+  c.start_router();
+  auto client = c.client();
+  get_orders(client, 10);
+  auto r = wait_for_report(c, "/orders", 10);
+  INFO("report: " << r.dump());
+  REQUIRE(r["noisy_paths"].size() >= 1);
+  bool timestamp = false;
+  for (const auto& path : r["noisy_paths"]) {
+    timestamp |= path.get<std::string>().find("generated_at") != std::string::npos;
+  }
+  CHECK(timestamp);
+  // Twins differ only in noise, so after the noise is known every comparison matches.
+  CHECK(r["matches"] == r["comparisons"]);
+}
+
+TEST_CASE("shadow: retention keeps at most --shadow-keep-per-route comparisons") {
+  Cluster c;
+  c.init_with_monolith();
+  auto& twin = c.start_stub("customers-svc");
+  c.ctl_ok({"target", "add", "customers", twin.url});
+  c.ctl_ok({"route", "add", "/customers", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/customers", "--to", "customers"});
+  c.start_router({"--shadow-keep-per-route", "15"});
+  auto client = c.client();
+  for (int i = 1; i <= 10; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
+  wait_for_report(c, "/customers", 10);
+  for (int i = 11; i <= 40; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
+  // The metrics count every comparison; the table keeps only the newest 15.
+  wait_until(
+      [&] {
+        auto metrics = c.admin_client().Get("/metrics");
+        return metrics &&
+               metrics->body.find("strangler_shadow_comparisons_total{route=\"/customers\"} 40") !=
+                   std::string::npos;
+      },
+      5s);
+  std::this_thread::sleep_for(600ms);  // two flush intervals
+  auto r = report(c, "/customers");
+  CHECK(r["comparisons"] == 15);
+}
+
+TEST_CASE("shadow: /admin/traffic and status show each shadowed route's match rate") {
+  Cluster c;
+  init_extracted_orders(c);
+  c.ctl_ok({"route", "shadow", "/orders", "--to", "orders"});
+  c.start_router();
+  auto client = c.client();
+  get_orders(client, 4);
+  wait_for_report(c, "/orders", 4);
+  auto traffic = c.admin_client().Get("/admin/traffic");
+  REQUIRE(traffic);
+  auto json = Json::parse(traffic->body);
+  REQUIRE(json["shadows"].size() == 1);
+  CHECK(json["shadows"][0]["route"] == "/orders");
+  CHECK(json["shadows"][0]["target"] == "orders");
+  CHECK(json["shadows"][0]["compared"] == 4);
+  CHECK(json["shadows"][0]["match_rate"] == 0.0);
+  auto status =
+      c.ctl_ok({"status", "--admin", "http://127.0.0.1:" + std::to_string(c.admin_port())});
+  CHECK(status.out.find("/orders") != std::string::npos);
+  CHECK(status.out.find("0.0% match") != std::string::npos);
+}
