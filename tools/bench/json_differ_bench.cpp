@@ -20,14 +20,14 @@ using strangler::CapturedResponse;
 using strangler::CompareRules;
 using strangler::JsonPathPattern;
 
-// An order with 40 lines, about 10 KB of compact JSON.
+// An order with 60 lines, about 10 KB of compact JSON.
 json make_order() {
   json order = {{"id", 123456},
                 {"status", "shipped"},
                 {"customer", {{"id", 42}, {"email", "c42@example.com"}, {"name", "Ada Lovelace"}}},
                 {"meta", {{"generated_at", "2026-11-27T03:58:27.123456Z"}}}};
   json items = json::array();
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 60; ++i) {
     items.push_back({{"sku", "SKU-" + std::to_string(i)},
                      {"name", "Item number " + std::to_string(i) + " with a descriptive name"},
                      {"quantity", i % 5 + 1},
