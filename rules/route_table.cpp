@@ -305,6 +305,7 @@ void RouteTable::compile_routes() {
         compiled.split_fallback_index = resolve(route, *fallback);
       }
     }
+    if (route.shadow) compiled.shadow_index = resolve(route, route.shadow->target);
     if (const auto other = builder.find_ambiguous(route, rules_.routes)) {
       throw RuleError(conflict_message(rules_.routes[*other], route));
     }
