@@ -158,7 +158,7 @@ StoreError ComparisonStore::Impl::translate(const sqlite::SqliteError& error) co
 }
 
 std::vector<std::int64_t> ComparisonStore::Impl::route_ids_named(const std::string& text) {
-  std::string canonical = text;  // "/orders/" names the route "/orders"
+  std::string canonical = text;  // the pattern as routes store it
   try {
     canonical = parse_pattern(text, false).text();
   } catch (const RuleError&) {

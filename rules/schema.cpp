@@ -183,6 +183,7 @@ CREATE TABLE diff_noise (
 }  // namespace
 
 int latest_version() {
+  static_assert(std::size(kMigrations) > 0);
   return std::prev(std::end(kMigrations))->version;
 }
 
@@ -198,10 +199,10 @@ bool is_empty(sqlite::Database& db) {
   return sqlite::query_int(db, "SELECT count(*) FROM sqlite_schema") == 0;
 }
 
-void migrate(sqlite::Database& db) {
+void migrate(sqlite::Database& db, int up_to) {
   int version = file_version(db);
   for (const auto& migration : kMigrations) {
-    if (migration.version <= version) continue;
+    if (migration.version <= version || migration.version > up_to) continue;
     db.exec(migration.sql);
     version = migration.version;
   }
