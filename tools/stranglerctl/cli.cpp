@@ -10,50 +10,13 @@
 #include <cstdlib>
 #include <functional>
 
+#include "tools/stranglerctl/cli_parsed.h"
 #include "tools/stranglerctl/commands.h"
 #include "tools/stranglerctl/status.h"
 
 namespace strangler::ctl {
 
-namespace {
-
-using StoreCommand = std::function<int(RuleStore&, const ChangeContext&, std::ostream&)>;
-
-// Everything the parser fills in, and the command it chose.
-struct Parsed {
-  std::string db;
-  bool json = false;
-  bool init = false;
-  InitArgs init_args;
-  bool status = false;  // needs the admin API, not the database
-  StatusArgs status_args;
-  bool read_only = false;  // listings open the database read-only
-  StoreCommand command;
-
-  TargetAddArgs target_add;
-  TargetPatch target_add_resilience;  // the resilience options of `target add`
-  TargetSetArgs target_set;
-  TargetRmArgs target_rm;
-  RouteAddArgs route_add;
-  RouteRmArgs route_rm;
-  FlipArgs flip;
-  ShadowArgs shadow;
-  UnshadowArgs unshadow;
-  IgnoreArgs ignore;
-  IgnoresArgs ignores;
-  DiffReportArgs report;
-  DiffShowArgs show;
-  DiffClearArgs clear;
-  std::ostream* err = nullptr;  // warnings of commands that succeed (route shadow)
-  HistoryArgs history;
-  std::string url;
-  int connect_timeout_ms = 0;
-  int timeout_ms = 0;
-  int percent = 0;
-  std::string methods;
-  bool exact = false;
-  bool prefix = false;
-};
+namespace cli_detail {
 
 CLI::App* subcommand(CLI::App& parent, const char* name, const char* description) {
   auto* sub = parent.add_subcommand(name, description);
@@ -83,13 +46,11 @@ void add_selector(CLI::App* sub, Parsed& p) {
   exact->excludes(prefix);
 }
 
-// An option whose given value is stored in `field` (a std::optional), left empty when absent.
-template <typename T>
-void optional_option(CLI::App* sub, const char* name, std::optional<T>& field,
-                     const char* description) {
-  sub->add_option_function<T>(
-      name, [&field](const T& value) { field = value; }, description);
-}
+}  // namespace cli_detail
+
+namespace {
+
+using namespace cli_detail;
 
 // The resilience options of `target add` (defaults in the help) and `target set`; given values
 // land in `patch`. Ranges are the store's to check, so that both report them alike.
@@ -123,13 +84,18 @@ void add_resilience_options(CLI::App* sub, TargetPatch& patch, bool set) {
                   "Base of the exponential backoff with full jitter, 1..10000 (default 25)");
 }
 
-RouteSelector selector(const std::string& pattern, const CLI::App* sub, const Parsed& p) {
+}  // namespace
+
+RouteSelector cli_detail::selector(const std::string& pattern, const CLI::App* sub,
+                                   const Parsed& p) {
   RouteSelector selected{pattern, std::nullopt, std::nullopt};
   if (sub->count("--methods")) selected.methods = p.methods;
   if (p.exact) selected.exact = true;
   if (p.prefix) selected.exact = false;
   return selected;
 }
+
+namespace {
 
 void add_target_commands(CLI::App& app, Parsed& p) {
   auto* target = subcommand(app, "target", "Add, list, change or remove targets (upstreams)");
@@ -178,8 +144,6 @@ void add_target_commands(CLI::App& app, Parsed& p) {
     };
   });
 }
-
-void add_shadow_commands(CLI::App& route, Parsed& p);
 
 void add_route_commands(CLI::App& app, Parsed& p) {
   auto* route = subcommand(app, "route", "Add, list, remove or flip routes");
@@ -237,109 +201,6 @@ void add_route_commands(CLI::App& app, Parsed& p) {
     };
   });
   add_shadow_commands(*route, p);
-}
-
-void add_shadow_commands(CLI::App& route, Parsed& p) {
-  auto* shadow = subcommand(route, "shadow",
-                            "Mirror a route's sampled requests to a target and "
-                            "compare the answers");
-  shadow->add_option("pattern", p.shadow.route.pattern, "The route's pattern")->required();
-  shadow->add_option("--to", p.shadow.to, "Target that receives the copies")->required();
-  shadow->add_option("--percent", p.shadow.percent,
-                     "Share of requests mirrored, 1..100 "
-                     "(default 100)");
-  optional_option(shadow, "--methods", p.shadow.methods,
-                  "Methods mirrored (default GET,HEAD,OPTIONS; others run writes twice)");
-  shadow->add_flag("--noise-check", p.shadow.noise_check,
-                   "Also send safe requests twice to the primary to find noisy fields");
-  optional_option(shadow, "--compare-headers", p.shadow.compare_headers,
-                  "Response headers compared (default Content-Type)");
-  shadow->add_option("--route-methods", p.methods, "Pick the route limited to these methods");
-  auto* exact = shadow->add_flag("--exact", p.exact, "Pick the exact-match route");
-  shadow->add_flag("--prefix", p.prefix, "Pick the prefix route")->excludes(exact);
-  shadow->callback([&p, shadow] {
-    p.shadow.route = selector(p.shadow.route.pattern, shadow, p);
-    if (shadow->count("--route-methods")) p.shadow.route.methods = p.methods;
-    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
-      return route_shadow(p.shadow, s, c, o, *p.err);
-    };
-  });
-
-  auto* unshadow = subcommand(route, "unshadow", "Stop mirroring a route");
-  unshadow->add_option("pattern", p.unshadow.route.pattern, "The route's pattern")->required();
-  add_selector(unshadow, p);
-  unshadow->callback([&p, unshadow] {
-    p.unshadow.route = selector(p.unshadow.route.pattern, unshadow, p);
-    p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
-      return route_unshadow(p.unshadow, s, c, o);
-    };
-  });
-}
-
-// `diff ignore` and `diff unignore` take the same arguments.
-void add_ignore_command(CLI::App& diff, Parsed& p, const char* name, const char* description,
-                        bool add) {
-  auto* sub = subcommand(diff, name, description);
-  sub->add_option("pattern", p.ignore.route.pattern, "The route's pattern")->required();
-  optional_option(sub, "json_path", p.ignore.json_path,
-                  "JSON path, e.g. '$.meta.generated_at', '$.items[*].price'");
-  optional_option(sub, "--header", p.ignore.header, "A response header name, e.g. Date");
-  add_selector(sub, p);
-  sub->callback([&p, sub, add] {
-    p.ignore.route = selector(p.ignore.route.pattern, sub, p);
-    p.command = [&p, add](RuleStore& s, const ChangeContext& c, std::ostream& o) {
-      return add ? diff_ignore(p.ignore, s, c, o) : diff_unignore(p.ignore, s, c, o);
-    };
-  });
-}
-
-void add_diff_commands(CLI::App& app, Parsed& p) {
-  auto* diff = subcommand(app, "diff", "Shadow comparisons: ignores, reports, single diffs");
-  diff->require_subcommand(1);
-  add_ignore_command(*diff, p, "ignore", "Leave a JSON path or header out of comparisons", true);
-  add_ignore_command(*diff, p, "unignore", "Compare a JSON path or header again", false);
-
-  auto* ignores = subcommand(*diff, "ignores", "List a route's ignores");
-  ignores->add_option("pattern", p.ignores.route.pattern, "The route's pattern")->required();
-  add_selector(ignores, p);
-  add_json_flag(ignores, p);
-  ignores->callback([&p, ignores] {
-    p.read_only = true;
-    p.ignores.route = selector(p.ignores.route.pattern, ignores, p);
-    p.command = [&p](RuleStore& s, const ChangeContext&, std::ostream& o) {
-      p.ignores.json = p.json;
-      return diff_ignores(p.ignores, s, o);
-    };
-  });
-
-  auto* report = subcommand(*diff, "report", "Match rates, latencies and top differences");
-  optional_option(report, "--route", p.report.route, "Only this route (its pattern)");
-  optional_option(report, "--since", p.report.since, "Only comparisons this recent: 30m, 1h, 2d");
-  add_json_flag(report, p);
-  report->callback([&p] {
-    p.read_only = true;
-    p.command = [&p](RuleStore& s, const ChangeContext&, std::ostream& o) {
-      p.report.json = p.json;
-      return diff_report(p.report, s, o);
-    };
-  });
-
-  auto* show = subcommand(*diff, "show", "One comparison: request, statuses, body diff");
-  show->add_option("id", p.show.id, "The comparison's id (see: diff report)")->required();
-  show->callback([&p] {
-    p.read_only = true;
-    p.command = [&p](RuleStore& s, const ChangeContext&, std::ostream& o) {
-      return diff_show(p.show, s, o);
-    };
-  });
-
-  auto* clear = subcommand(*diff, "clear", "Delete stored comparisons, tallies and noise");
-  optional_option(clear, "--route", p.clear.route, "Only this route's (its pattern)");
-  clear->callback([&p] {
-    p.command = [&p](RuleStore& s, const ChangeContext&, std::ostream& o) {
-      return diff_clear(p.clear, s, o);
-    };
-  });
 }
 
 void add_init_command(CLI::App& app, Parsed& p) {

@@ -245,15 +245,24 @@ TEST_CASE("the command line: shadow warning on stderr, gate exit 1, report --jso
   REQUIRE(run({"init", "--legacy", "http://127.0.0.1:9001"}) == 0);
   REQUIRE(run({"target", "add", "orders", "http://127.0.0.1:9002"}) == 0);
   REQUIRE(run({"route", "add", "/orders", "--to", "legacy"}) == 0);
+  REQUIRE(run({"route", "add", "/orders", "--to", "legacy", "--methods", "GET", "--exact"}) == 0);
   std::string err;
-  CHECK(run({"route", "shadow", "/orders", "--to", "orders", "--methods", "GET,POST"}, &err) == 0);
+  // --methods is what is mirrored; --exact/--prefix and --route-methods pick the route.
+  CHECK(run({"route", "shadow", "/orders", "--to", "orders", "--route-methods", "GET", "--methods",
+             "GET"}) == 0);
+  CHECK(RuleStore::open(db).route({"/orders", "GET", true}).shadow->methods.text() == "GET");
+  CHECK(run({"route", "unshadow", "/orders", "--exact"}) == 0);
+  CHECK(run({"route", "shadow", "/orders", "--to", "orders", "--methods", "GET,POST", "--prefix"},
+            &err) == 0);
   CHECK(err.find("warning") != std::string::npos);
-  CHECK(run({"diff", "ignore", "/orders", "$.meta.at"}) == 0);
-  CHECK(run({"diff", "ignore", "/orders", "--header", "Date"}) == 0);
-  CHECK(run({"diff", "ignores", "/orders", "--json"}) == 0);
-  CHECK(run({"route", "flip", "/orders", "--to", "orders", "--min-samples", "1"}, &err) == 1);
+  CHECK(run({"diff", "ignore", "/orders", "$.meta.at", "--prefix"}) == 0);
+  CHECK(run({"diff", "ignore", "/orders", "--header", "Date", "--prefix"}) == 0);
+  CHECK(run({"diff", "ignores", "/orders", "--json", "--prefix"}) == 0);
+  CHECK(run({"route", "flip", "/orders", "--to", "orders", "--min-samples", "1", "--prefix"},
+            &err) == 1);
   CHECK(err.find("fewer than --min-samples 1") != std::string::npos);
-  CHECK(run({"route", "flip", "/orders", "--to", "orders", "--window", "30m", "--force"}) == 0);
+  CHECK(run({"route", "flip", "/orders", "--to", "orders", "--window", "30m", "--force",
+             "--prefix"}) == 0);
   CHECK(run({"diff", "report", "--json", "--since", "2d"}) == 0);
   CHECK(run({"diff", "clear", "--route", "/orders"}) == 0);
   CHECK(run({"diff", "show", "x"}) == 2);
