@@ -32,7 +32,7 @@ struct CompiledRoute {
   // effective_fallback() resolved for each side of the route; kNoTarget when there is none.
   std::size_t fallback_index = kNoTarget;
   std::size_t split_fallback_index = kNoTarget;
-  // The shadow target when the route is shadowed (route->shadow); kNoTarget otherwise.
+  // route->shadow's target, resolved; kNoTarget when the route is not shadowed.
   std::size_t shadow_index = kNoTarget;
 
   // The fallback of the side a request was sent to.
@@ -46,8 +46,9 @@ struct CompiledRoute {
 class RouteTable {
  public:
   // Compiles `rules`. Throws RuleError when the set is inconsistent: a route naming an unknown
-  // target (or split target), no "legacy" target, two targets with one name, an unparsable target
-  // URL, or two ambiguous routes (the message names both; see route_precedence.h).
+  // target (or split, fallback or shadow target), no "legacy" target, two targets with one name, an
+  // unparsable target URL, or two ambiguous routes (the message names both; see
+  // route_precedence.h).
   static std::shared_ptr<const RouteTable> build(RuleSet rules);
 
   // The most specific route admitting (method, normalized_path), or the default route (which

@@ -66,7 +66,59 @@ TargetResilience resilience_from_json(const Json& json) {
   return r;
 }
 
+Json shadow_to_json(const std::optional<ShadowConfig>& shadow) {
+  if (!shadow) return nullptr;
+  return {{"target", shadow->target},
+          {"percent", shadow->percent},
+          {"methods", methods_to_json(shadow->methods)},
+          {"noise_check", shadow->noise_check},
+          {"compare_headers", shadow->compare_headers}};
+}
+
+// Missing keys other than the target keep ShadowConfig's defaults (see rule_json.h).
+std::optional<ShadowConfig> shadow_from_json(const Json& json) {
+  if (json.is_null()) return std::nullopt;
+  ShadowConfig shadow;
+  shadow.target = json.at("target").get<std::string>();
+  read_optional(json, "percent", shadow.percent);
+  if (auto it = json.find("methods"); it != json.end()) {
+    shadow.methods = MethodSet::parse(methods_from_json(*it));
+  }
+  read_optional(json, "noise_check", shadow.noise_check);
+  read_optional(json, "compare_headers", shadow.compare_headers);
+  return shadow;
+}
+
+Json ignores_to_json(const std::vector<DiffIgnore>& ignores) {
+  auto list = Json::array();
+  for (const auto& ignore : ignores) {
+    list.push_back({{"kind", diff_ignore_kind_name(ignore.kind)}, {"expr", ignore.expr}});
+  }
+  return list;
+}
+
+std::vector<DiffIgnore> ignores_from_json(const Json& list) {
+  std::vector<DiffIgnore> ignores;
+  for (const auto& item : list) {
+    DiffIgnore ignore;
+    ignore.kind = parse_diff_ignore_kind(item.at("kind").get<std::string>());
+    ignore.expr = item.at("expr").get<std::string>();
+    ignores.push_back(ignore);
+  }
+  return ignores;
+}
+
 }  // namespace
+
+const char* diff_ignore_kind_name(DiffIgnore::Kind kind) {
+  return kind == DiffIgnore::Kind::header ? "header" : "json_path";
+}
+
+DiffIgnore::Kind parse_diff_ignore_kind(std::string_view name) {
+  if (name == "json_path") return DiffIgnore::Kind::json_path;
+  if (name == "header") return DiffIgnore::Kind::header;
+  throw RuleError(fmt::format("unknown diff ignore kind \"{}\" (json_path or header)", name));
+}
 
 Json target_to_json(const Target& target) {
   return {{"name", target.name},
@@ -90,7 +142,9 @@ Json route_to_json(const Route& route) {
           {"methods", methods_to_json(route.methods)},
           {"target", route.target},
           {"split", split},
-          {"fallback", route.fallback ? Json(*route.fallback) : Json(nullptr)}};
+          {"fallback", route.fallback ? Json(*route.fallback) : Json(nullptr)},
+          {"shadow", shadow_to_json(route.shadow)},
+          {"ignores", ignores_to_json(route.ignores)}};
 }
 
 Target target_from_json(const Json& json) {
@@ -130,6 +184,8 @@ Route route_from_json(const Json& json) {
     if (auto it = json.find("fallback"); it != json.end() && !it->is_null()) {
       route.fallback = it->get<std::string>();
     }
+    if (auto it = json.find("shadow"); it != json.end()) route.shadow = shadow_from_json(*it);
+    if (auto it = json.find("ignores"); it != json.end()) route.ignores = ignores_from_json(*it);
     return route;
   } catch (const nlohmann::json::exception& e) {
     throw RuleError(fmt::format("stored route is not valid JSON: {}", e.what()));

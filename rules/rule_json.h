@@ -10,16 +10,20 @@
 //                          "backoff_ms":25}}
 //   route:  {"id":3,"pattern":"/orders","exact":false,"methods":["GET","HEAD"],
 //            "target":"legacy","split":{"target":"orders","percent":20,"sticky_header":"X-User"},
-//            "fallback":null}
+//            "fallback":null,
+//            "shadow":{"target":"orders","percent":100,"methods":["GET","HEAD","OPTIONS"],
+//                      "noise_check":false,"compare_headers":["Content-Type"]},
+//            "ignores":[{"kind":"json_path","expr":"$.meta.at"},{"kind":"header","expr":"Date"}]}
 //   "methods" is [] for every method; "split" is null when there is none; "sticky_header" is
 //   null when the client address is hashed. "resilience" holds TargetResilience's fields under
 //   their own names ("max_concurrent" 0 is unlimited). "fallback" is null for the default
 //   (legacy, unless the route's target is legacy), "none" for no fallback, else a target name.
+//   "shadow" is null when the route is not shadowed; "ignores" is [] when there are none.
 //
 //   Reading is lenient about keys that older builds did not write: a target without
 //   "resilience" (or with only some of its keys) gets the defaults for what is missing, and a
-//   route without "fallback" the default fallback, so history rows written before the schema
-//   gained them still undo correctly.
+//   route without "fallback" the default fallback (without "shadow" no shadow, without "ignores"
+//   none), so history rows written before the schema gained them still undo correctly.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -38,5 +42,9 @@ Json route_to_json(const Route& route);
 // methods are parsed again).
 Target target_from_json(const Json& json);
 Route route_from_json(const Json& json);
+
+// "json_path" or "header": DiffIgnore::Kind as stored and printed; the inverse throws RuleError.
+const char* diff_ignore_kind_name(DiffIgnore::Kind kind);
+DiffIgnore::Kind parse_diff_ignore_kind(std::string_view name);
 
 }  // namespace strangler

@@ -86,7 +86,8 @@ bool same_target(const Target& a, const Target& b) {
 bool same_route(const Route& a, const Route& b) {
   return a.id == b.id && a.pattern == b.pattern && a.methods == b.methods && a.target == b.target &&
          a.split_target == b.split_target && a.split_percent == b.split_percent &&
-         a.sticky_header == b.sticky_header && a.fallback == b.fallback;
+         a.sticky_header == b.sticky_header && a.fallback == b.fallback && a.shadow == b.shadow &&
+         a.ignores == b.ignores;
 }
 
 void validate_target(const Target& target) {
@@ -156,6 +157,7 @@ std::vector<Route> RuleStore::Impl::read_routes() {
   auto select = db.prepare(STRANGLER_SELECT_ROUTES STRANGLER_ROUTE_ORDER);
   std::vector<Route> routes;
   while (select.step()) routes.push_back(route_from_row(select));
+  attach_ignores(routes);
   return routes;
 }
 
@@ -165,6 +167,7 @@ std::vector<Route> RuleStore::Impl::read_routes_with_pattern(const std::string& 
   select.bind(1, pattern);
   std::vector<Route> routes;
   while (select.step()) routes.push_back(route_from_row(select));
+  attach_ignores(routes);
   return routes;
 }
 
@@ -172,13 +175,15 @@ std::optional<Route> RuleStore::Impl::find_route(std::int64_t id) {
   auto select = db.prepare(STRANGLER_SELECT_ROUTES " WHERE id = ?1");
   select.bind(1, id);
   if (!select.step()) return std::nullopt;
-  return route_from_row(select);
+  std::vector<Route> found{route_from_row(select)};
+  attach_ignores(found);
+  return found[0];
 }
 
 void RuleStore::Impl::require_unused(const std::string& name, std::string_view prefix) {
-  auto select = db.prepare(
-      STRANGLER_SELECT_ROUTES
-      " WHERE target = ?1 OR split_target = ?1 OR fallback_target = ?1" STRANGLER_ROUTE_ORDER);
+  auto select = db.prepare(STRANGLER_SELECT_ROUTES
+                           " WHERE target = ?1 OR split_target = ?1 OR fallback_target = ?1 OR "
+                           "shadow_target = ?1" STRANGLER_ROUTE_ORDER);
   select.bind(1, name);
   std::vector<std::string> users;
   while (select.step()) {
@@ -187,6 +192,8 @@ void RuleStore::Impl::require_unused(const std::string& name, std::string_view p
       users.push_back(route_label(route));
     } else if (route.split_target == name) {
       users.push_back(fmt::format("{} ({}% split)", route_label(route), route.split_percent));
+    } else if (route.shadow && route.shadow->target == name) {
+      users.push_back(fmt::format("{} (as shadow)", route_label(route)));
     } else {
       users.push_back(fmt::format("{} (as fallback)", route_label(route)));
     }

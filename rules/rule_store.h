@@ -34,7 +34,8 @@ struct ChangeRecord {
   std::string user;
   std::string command;  // the command line as typed
   std::string kind;     // "init", "target add", "target set", "target rm", "route add",
-                        // "route rm", "route flip", "undo"
+                        // "route rm", "route flip", "route flip (forced)", "route shadow",
+                        // "route unshadow", "diff ignore", "diff unignore", "undo"
   std::string entity;   // "target" or "route": what before/after describe (see rule_json.h)
   std::string before;   // JSON text of the affected entity before ("null" if it did not exist)
   std::string after;    // JSON text after ("null" if it was removed)
@@ -90,6 +91,14 @@ struct FlipSpec {
   std::string sticky_header;   // only with percent; "" means the client address
   // nullopt keeps the route's fallback setting; otherwise as RouteSpec::fallback.
   std::optional<std::string> fallback{};
+  // The promotion gate refused and --force overrode it: recorded as kind "route flip (forced)".
+  bool forced = false;
+};
+
+// `route shadow`: mirror the selected route's sampled requests to config.target.
+struct ShadowSpec {
+  RouteSelector route;
+  ShadowConfig config;
 };
 
 // What a change did to one target or route, for the caller's confirmation line.
@@ -144,7 +153,24 @@ class RuleStore {
   // change nothing is refused. spec.fallback, when given, is set as part of the flip (a flip that
   // only changes the fallback is fine); a flip that would leave the route falling back to its own
   // target is refused.
+  // A full flip to the route's shadow target also ends the shadow (the history shows it).
   RouteChange flip_route(const FlipSpec& spec, const ChangeContext& ctx);
+
+  // The route a selector picks; RuleError like the writes when none or several match.
+  Route route(const RouteSelector& selector);
+  // Shadows (or re-shadows with new settings) the route: the shadow target must exist and differ
+  // from the route's target; percent 1..100; header names valid. Refused when nothing changes.
+  RouteChange shadow_route(const ShadowSpec& spec, const ChangeContext& ctx);
+  // RuleError when the route is not shadowed. Its ignores stay.
+  RouteChange unshadow_route(const RouteSelector& selector, const ChangeContext& ctx);
+  // Adds one ignore to the route (a JSON path pattern, checked by JsonPathPattern::parse, or a
+  // header name); refused when the route already has it (header names compare
+  // case-insensitively). Recorded as a change of the route (undoable).
+  RouteChange add_ignore(const RouteSelector& selector, const DiffIgnore& ignore,
+                         const ChangeContext& ctx);
+  // Refused when the route has no such ignore.
+  RouteChange remove_ignore(const RouteSelector& selector, const DiffIgnore& ignore,
+                            const ChangeContext& ctx);
 
   // Newest first; limit 0 means all.
   std::vector<ChangeRecord> history(std::size_t limit = 0);

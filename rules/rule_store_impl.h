@@ -25,12 +25,16 @@ namespace strangler {
   "targets"
 #define STRANGLER_SELECT_ROUTES                                                              \
   "SELECT id, pattern, exact, methods, target, split_target, split_percent, sticky_header, " \
-  "fallback_target, fallback_none FROM routes"
+  "fallback_target, fallback_none, shadow_target, shadow_percent, shadow_methods, "          \
+  "shadow_noise_check, shadow_headers FROM routes"
 #define STRANGLER_ROUTE_ORDER " ORDER BY pattern, exact DESC, methods"
 
 // Values from rows selected with the column lists above (rule_store_rows.cpp).
 Target target_from_row(const sqlite::Statement& row);
 Route route_from_row(const sqlite::Statement& row);
+// The shadow_headers column: header names joined by ',' (and split again, blanks dropped).
+std::string join_header_names(const std::vector<std::string>& names);
+std::vector<std::string> split_header_names(std::string_view text);
 
 struct RuleStore::Impl {
   Impl(std::string path, sqlite::Database db, bool read_only);
@@ -87,11 +91,17 @@ struct RuleStore::Impl {
   // The routes whose canonical pattern text is `pattern` (any exact flag, any methods).
   std::vector<Route> read_routes_with_pattern(const std::string& pattern);
   std::optional<Route> find_route(std::int64_t id);
+  // Fills each route's ignores (the route-reading functions above call it).
+  void attach_ignores(std::vector<Route>& routes);
   Route select_route(const RouteSelector& selector);
   // RuleError, starting with `prefix`, when the route's fallback names its own target or a
   // target that does not exist.
   void check_fallback(const Route& route, std::string_view prefix);
-  // RuleError naming the routes that use `name` (as target, split target or fallback), if any.
+  // RuleError, starting with `prefix`, when the route's shadow names its own target or a target
+  // that does not exist.
+  void check_shadow(const Route& route, std::string_view prefix);
+  // RuleError naming the routes that use `name` (as target, split target, fallback or shadow
+  // target), if any.
   void require_unused(const std::string& name, std::string_view prefix);
   std::int64_t read_version();
 
@@ -102,6 +112,8 @@ struct RuleStore::Impl {
   // Inserts with route.id when it is not 0 (undo restores a route under its old id); sets the id.
   void insert_route(Route& route);
   void update_route(const Route& route);
+  // Replaces the route's diff ignores with route.ignores.
+  void write_ignores(const Route& route);
   void delete_route(std::int64_t id);
   // Undo: restores `before` over the entity that `after` describes (null: absent); RuleError,
   // starting with `prefix`, when that is no longer possible.

@@ -3,6 +3,8 @@
 // value bound.
 #include "rules/rule_store_impl.h"
 
+#include <unordered_map>
+
 namespace strangler {
 
 namespace {
@@ -25,7 +27,41 @@ void bind_fallback(sqlite::Statement& statement, int first, const Route& route) 
   statement.bind(first + 1, none);
 }
 
+// A route's shadow as five columns: the target (NULL when not shadowed) and its settings (the
+// column defaults when not shadowed).
+void bind_shadow(sqlite::Statement& statement, int first, const Route& route) {
+  ShadowConfig shadow = route.shadow.value_or(ShadowConfig{});
+  if (route.shadow) statement.bind(first, shadow.target);
+  statement.bind(first + 1, shadow.percent).bind(first + 2, shadow.methods.text());
+  statement.bind(first + 3, shadow.noise_check)
+      .bind(first + 4, join_header_names(shadow.compare_headers));
+}
+
 }  // namespace
+
+std::string join_header_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) {
+    if (!text.empty()) text += ',';
+    text += name;
+  }
+  return text;
+}
+
+std::vector<std::string> split_header_names(std::string_view text) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view name = text.substr(start, comma - start);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (!name.empty()) names.emplace_back(name);
+    start = comma + 1;
+  }
+  return names;
+}
 
 Target target_from_row(const sqlite::Statement& row) {
   Target target{row.text(0), row.text(1), row.int32(2), row.int32(3)};
@@ -56,6 +92,15 @@ Route route_from_row(const sqlite::Statement& row) {
     route.fallback = kNoFallback;
   } else {
     route.fallback = row.optional_text(8);
+  }
+  if (auto shadow_target = row.optional_text(10)) {
+    ShadowConfig shadow;
+    shadow.target = *shadow_target;
+    shadow.percent = row.int32(11);
+    shadow.methods = MethodSet::parse(row.text(12));
+    shadow.noise_check = row.int64(13) != 0;
+    shadow.compare_headers = split_header_names(row.text(14));
+    route.shadow = std::move(shadow);
   }
   return route;
 }
@@ -89,27 +134,64 @@ void RuleStore::Impl::update_target(const Target& target) {
 void RuleStore::Impl::insert_route(Route& route) {
   auto insert = db.prepare(
       "INSERT INTO routes (id, pattern, exact, methods, target, split_target, split_percent, "
-      "sticky_header, created_at, fallback_target, fallback_none) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "sticky_header, created_at, fallback_target, fallback_none, shadow_target, shadow_percent, "
+      "shadow_methods, shadow_noise_check, shadow_headers) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (route.id != 0) insert.bind(1, route.id);  // otherwise NULL: SQLite picks the next id
   insert.bind(2, route.pattern.text()).bind(3, route.pattern.exact).bind(4, route.methods.text());
   insert.bind(5, route.target);
   if (!route.split_target.empty()) insert.bind(6, route.split_target);
   insert.bind(7, route.split_percent).bind(8, route.sticky_header).bind(9, utc_now_rfc3339());
   bind_fallback(insert, 10, route);
+  bind_shadow(insert, 12, route);
   insert.run();
   route.id = db.last_insert_rowid();
+  write_ignores(route);
 }
 
 void RuleStore::Impl::update_route(const Route& route) {
   auto update = db.prepare(
       "UPDATE routes SET target = ?2, split_target = ?3, split_percent = ?4, sticky_header = ?5, "
-      "fallback_target = ?6, fallback_none = ?7 WHERE id = ?1");
+      "fallback_target = ?6, fallback_none = ?7, shadow_target = ?8, shadow_percent = ?9, "
+      "shadow_methods = ?10, shadow_noise_check = ?11, shadow_headers = ?12 WHERE id = ?1");
   update.bind(1, route.id).bind(2, route.target);
   if (!route.split_target.empty()) update.bind(3, route.split_target);
   update.bind(4, route.split_percent).bind(5, route.sticky_header);
   bind_fallback(update, 6, route);
+  bind_shadow(update, 8, route);
   update.run();
+  write_ignores(route);
+}
+
+void RuleStore::Impl::write_ignores(const Route& route) {
+  auto remove = db.prepare("DELETE FROM diff_ignores WHERE route_id = ?1");
+  remove.bind(1, route.id);
+  remove.run();
+  auto insert = db.prepare("INSERT INTO diff_ignores (route_id, kind, expr) VALUES (?1, ?2, ?3)");
+  for (const auto& ignore : route.ignores) {
+    insert.reset();
+    insert.bind(1, route.id).bind(2, diff_ignore_kind_name(ignore.kind)).bind(3, ignore.expr);
+    insert.run();
+  }
+}
+
+void RuleStore::Impl::attach_ignores(std::vector<Route>& routes) {
+  if (routes.empty()) return;
+  // One query for all routes: load_rule_set reads every route, and one per route would be slow
+  // with many routes. Ordered as Route::ignores promises: json_path before header, then expr.
+  auto select = db.prepare(
+      "SELECT route_id, kind, expr FROM diff_ignores ORDER BY route_id, kind = 'header', expr");
+  std::unordered_map<std::int64_t, Route*> by_id;
+  for (auto& route : routes) {
+    route.ignores.clear();
+    by_id[route.id] = &route;
+  }
+  while (select.step()) {
+    auto it = by_id.find(select.int64(0));
+    if (it == by_id.end()) continue;
+    it->second->ignores.push_back(
+        DiffIgnore{parse_diff_ignore_kind(select.text(1)), select.text(2)});
+  }
 }
 
 }  // namespace strangler

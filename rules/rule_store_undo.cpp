@@ -67,6 +67,7 @@ void RuleStore::Impl::revert_route(const Json& before, const Json& after,
     }
   }
   check_fallback(restored, prefix);
+  check_shadow(restored, prefix);
   if (current) {
     update_route(restored);
     return;

@@ -215,6 +215,8 @@ Route flipped(const Route& before, const FlipSpec& spec) {
     after.split_target.clear();
     after.split_percent = 0;
     after.sticky_header.clear();
+    // The shadow has become the primary: mirroring it to itself would compare nothing.
+    if (after.shadow && after.shadow->target == after.target) after.shadow.reset();
     return after;
   }
   if (spec.to == before.target) {
@@ -249,9 +251,10 @@ RouteChange RuleStore::flip_route(const FlipSpec& spec, const ChangeContext& ctx
     impl_->require_target(spec.to, true);
     change.after = flipped(change.before, spec);
     impl_->check_fallback(change.after, "");
+    impl_->check_shadow(change.after, "");
     impl_->update_route(change.after);
-    impl_->record(ctx, "route flip", "route", route_to_json(change.before),
-                  route_to_json(change.after));
+    impl_->record(ctx, spec.forced ? "route flip (forced)" : "route flip", "route",
+                  route_to_json(change.before), route_to_json(change.after));
     return change;
   });
 }

@@ -98,11 +98,92 @@ ALTER TABLE routes ADD COLUMN fallback_none INTEGER NOT NULL DEFAULT 0
   CHECK (fallback_none IN (0, 1) AND NOT (fallback_none = 1 AND fallback_target IS NOT NULL));
 CREATE INDEX routes_by_fallback_target ON routes (fallback_target);
 )sql"},
+    // Shadow traffic (issue 3): a route's shadow settings, its diff ignores, and the comparisons
+    // the router's writer records with their differences, drop/skip tallies and noisy paths.
+    // Comparison tables are written without bumping rules_version: they are not rules.
+    {3, R"sql(
+-- shadow_target NULL: not shadowed; the other shadow columns then keep their defaults.
+ALTER TABLE routes ADD COLUMN shadow_target TEXT REFERENCES targets (name)
+  CHECK (shadow_target IS NULL OR shadow_target <> target);
+ALTER TABLE routes ADD COLUMN shadow_percent INTEGER NOT NULL DEFAULT 100
+  CHECK (shadow_percent BETWEEN 1 AND 100);
+ALTER TABLE routes ADD COLUMN shadow_methods TEXT NOT NULL DEFAULT 'GET,HEAD,OPTIONS';
+ALTER TABLE routes ADD COLUMN shadow_noise_check INTEGER NOT NULL DEFAULT 0
+  CHECK (shadow_noise_check IN (0, 1));
+-- Compared response headers, comma-separated, as given.
+ALTER TABLE routes ADD COLUMN shadow_headers TEXT NOT NULL DEFAULT 'Content-Type';
+CREATE INDEX routes_by_shadow_target ON routes (shadow_target);
+
+CREATE TABLE diff_ignores (
+  route_id INTEGER NOT NULL REFERENCES routes (id) ON DELETE CASCADE,
+  kind     TEXT NOT NULL CHECK (kind IN ('json_path', 'header')),
+  expr     TEXT NOT NULL,
+  UNIQUE (route_id, kind, expr)
+);
+
+-- No foreign key to routes: comparisons outlive a removed route (an undo brings it back under
+-- its id). at_ms (Unix milliseconds) is what --since, windows and retention query.
+CREATE TABLE comparisons (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  at              TEXT NOT NULL,
+  at_ms           INTEGER NOT NULL,
+  route_id        INTEGER NOT NULL,
+  route           TEXT NOT NULL,
+  method          TEXT NOT NULL,
+  request_target  TEXT NOT NULL,
+  primary_target  TEXT NOT NULL,
+  shadow_target   TEXT NOT NULL,
+  primary_status  INTEGER NOT NULL,
+  shadow_status   INTEGER NOT NULL,
+  primary_ms      REAL NOT NULL,
+  shadow_ms       REAL NOT NULL,
+  outcome         TEXT NOT NULL CHECK (outcome IN ('match', 'mismatch', 'shadow_error')),
+  error           TEXT NOT NULL DEFAULT '',
+  primary_headers TEXT NOT NULL DEFAULT '',
+  shadow_headers  TEXT NOT NULL DEFAULT '',
+  primary_body    TEXT NOT NULL DEFAULT '',
+  shadow_body     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX comparisons_by_route ON comparisons (route_id, id);
+CREATE INDEX comparisons_by_at ON comparisons (at_ms);
+
+-- Every difference of a comparison, noisy ones flagged, so that reports can recount matches
+-- with the ignores and noisy paths in force when they run.
+CREATE TABLE comparison_differences (
+  comparison_id INTEGER NOT NULL REFERENCES comparisons (id) ON DELETE CASCADE,
+  seq           INTEGER NOT NULL,
+  path          TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  primary_value TEXT NOT NULL,
+  shadow_value  TEXT NOT NULL,
+  noisy         INTEGER NOT NULL CHECK (noisy IN (0, 1)),
+  PRIMARY KEY (comparison_id, seq)
+) WITHOUT ROWID;
+
+-- Copies dropped and requests skipped, per route and minute (Unix minutes), for --since.
+CREATE TABLE shadow_tallies (
+  route_id INTEGER NOT NULL,
+  route    TEXT NOT NULL,
+  minute   INTEGER NOT NULL,
+  dropped  INTEGER NOT NULL DEFAULT 0,
+  skipped  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (route_id, minute)
+) WITHOUT ROWID;
+CREATE INDEX shadow_tallies_by_minute ON shadow_tallies (minute);
+
+CREATE TABLE diff_noise (
+  route_id INTEGER NOT NULL,
+  path     TEXT NOT NULL,
+  first_at TEXT NOT NULL,
+  PRIMARY KEY (route_id, path)
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace
 
 int latest_version() {
+  static_assert(std::size(kMigrations) > 0);
   return std::prev(std::end(kMigrations))->version;
 }
 
@@ -118,10 +199,10 @@ bool is_empty(sqlite::Database& db) {
   return sqlite::query_int(db, "SELECT count(*) FROM sqlite_schema") == 0;
 }
 
-void migrate(sqlite::Database& db) {
+void migrate(sqlite::Database& db, int up_to) {
   int version = file_version(db);
   for (const auto& migration : kMigrations) {
-    if (migration.version <= version) continue;
+    if (migration.version <= version || migration.version > up_to) continue;
     db.exec(migration.sql);
     version = migration.version;
   }

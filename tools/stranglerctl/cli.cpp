@@ -10,42 +10,13 @@
 #include <cstdlib>
 #include <functional>
 
+#include "tools/stranglerctl/cli_parsed.h"
 #include "tools/stranglerctl/commands.h"
 #include "tools/stranglerctl/status.h"
 
 namespace strangler::ctl {
 
-namespace {
-
-using StoreCommand = std::function<int(RuleStore&, const ChangeContext&, std::ostream&)>;
-
-// Everything the parser fills in, and the command it chose.
-struct Parsed {
-  std::string db;
-  bool json = false;
-  bool init = false;
-  InitArgs init_args;
-  bool status = false;  // needs the admin API, not the database
-  StatusArgs status_args;
-  bool read_only = false;  // listings open the database read-only
-  StoreCommand command;
-
-  TargetAddArgs target_add;
-  TargetPatch target_add_resilience;  // the resilience options of `target add`
-  TargetSetArgs target_set;
-  TargetRmArgs target_rm;
-  RouteAddArgs route_add;
-  RouteRmArgs route_rm;
-  FlipArgs flip;
-  HistoryArgs history;
-  std::string url;
-  int connect_timeout_ms = 0;
-  int timeout_ms = 0;
-  int percent = 0;
-  std::string methods;
-  bool exact = false;
-  bool prefix = false;
-};
+namespace cli_detail {
 
 CLI::App* subcommand(CLI::App& parent, const char* name, const char* description) {
   auto* sub = parent.add_subcommand(name, description);
@@ -75,13 +46,11 @@ void add_selector(CLI::App* sub, Parsed& p) {
   exact->excludes(prefix);
 }
 
-// An option whose given value is stored in `field` (a std::optional), left empty when absent.
-template <typename T>
-void optional_option(CLI::App* sub, const char* name, std::optional<T>& field,
-                     const char* description) {
-  sub->add_option_function<T>(
-      name, [&field](const T& value) { field = value; }, description);
-}
+}  // namespace cli_detail
+
+namespace {
+
+using namespace cli_detail;
 
 // The resilience options of `target add` (defaults in the help) and `target set`; given values
 // land in `patch`. Ranges are the store's to check, so that both report them alike.
@@ -115,13 +84,18 @@ void add_resilience_options(CLI::App* sub, TargetPatch& patch, bool set) {
                   "Base of the exponential backoff with full jitter, 1..10000 (default 25)");
 }
 
-RouteSelector selector(const std::string& pattern, const CLI::App* sub, const Parsed& p) {
+}  // namespace
+
+RouteSelector cli_detail::selector(const std::string& pattern, const CLI::App* sub,
+                                   const Parsed& p) {
   RouteSelector selected{pattern, std::nullopt, std::nullopt};
   if (sub->count("--methods")) selected.methods = p.methods;
   if (p.exact) selected.exact = true;
   if (p.prefix) selected.exact = false;
   return selected;
 }
+
+namespace {
 
 void add_target_commands(CLI::App& app, Parsed& p) {
   auto* target = subcommand(app, "target", "Add, list, change or remove targets (upstreams)");
@@ -211,6 +185,14 @@ void add_route_commands(CLI::App& app, Parsed& p) {
   optional_option(flip, "--fallback", p.flip.fallback,
                   "Also set the fallback: NAME, none, or default (legacy); else it is kept");
   add_selector(flip, p);
+  flip->add_option("--min-samples", p.flip.min_samples,
+                   "Gate: comparisons needed in --window when shadowed to --to (default 100)");
+  flip->add_option("--window", p.flip.window,
+                   "Gate: how far back to count, e.g. 30m, 24h, 2d "
+                   "(default 24h)");
+  flip->add_option("--min-match", p.flip.min_match,
+                   "Gate: match rate needed after ignores and noise, 0..1 (default 0.99)");
+  flip->add_flag("--force", p.flip.force, "Flip even when the promotion gate refuses");
   flip->callback([&p, flip] {
     p.flip.route = selector(p.flip.route.pattern, flip, p);
     if (flip->count("--percent")) p.flip.percent = p.percent;
@@ -218,6 +200,7 @@ void add_route_commands(CLI::App& app, Parsed& p) {
       return route_flip(p.flip, s, c, o);
     };
   });
+  add_shadow_commands(*route, p);
 }
 
 void add_init_command(CLI::App& app, Parsed& p) {
@@ -292,6 +275,7 @@ std::string command_line(int argc, const char* const* argv) {
 int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::ostream& out,
             std::ostream& err) {
   Parsed p;
+  p.err = &err;
   CLI::App app("stranglerctl: change the rule set of a Strangler router", "stranglerctl");
   app.require_subcommand(1);
   app.add_option("--db", p.db, "Rules database (default: $STRANGLER_DB)");
@@ -299,6 +283,7 @@ int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::o
   add_init_command(app, p);
   add_target_commands(app, p);
   add_route_commands(app, p);
+  add_diff_commands(app, p);
   add_history_commands(app, p);
   add_status_command(app, p);
   try {

@@ -7,11 +7,14 @@
 // "stranglerctl: <message>" and exit status 1.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "rules/rule_store.h"
 
@@ -61,6 +64,52 @@ struct FlipArgs {
   std::optional<int> percent;
   std::string sticky_header;
   std::optional<std::string> fallback{};  // nullopt keeps the route's fallback setting
+  // The promotion gate, for a route that has been shadowed to `to`: at least min_samples
+  // comparisons in the last `window` ("30m", "24h", "2d") and a match rate of min_match after
+  // ignores and noise, unless `force`.
+  std::int64_t min_samples = 100;
+  std::string window = "24h";
+  double min_match = 0.99;
+  bool force = false;
+};
+
+struct ShadowArgs {
+  RouteSelector route;
+  std::string to;
+  int percent = 100;
+  std::optional<std::string> methods{};  // nullopt: GET,HEAD,OPTIONS
+  bool noise_check = false;
+  std::optional<std::string> compare_headers{};  // "Content-Type,ETag"; nullopt: Content-Type
+};
+
+struct UnshadowArgs {
+  RouteSelector route;
+};
+
+// `diff ignore` / `diff unignore`: exactly one of json_path and header.
+struct IgnoreArgs {
+  RouteSelector route;
+  std::optional<std::string> json_path{};
+  std::optional<std::string> header{};
+};
+
+struct IgnoresArgs {
+  RouteSelector route;
+  bool json = false;
+};
+
+struct DiffReportArgs {
+  std::optional<std::string> route{};
+  std::optional<std::string> since{};  // "30m", "1h", "2d"
+  bool json = false;
+};
+
+struct DiffShowArgs {
+  std::int64_t id = 0;
+};
+
+struct DiffClearArgs {
+  std::optional<std::string> route{};
 };
 
 struct HistoryArgs {
@@ -84,6 +133,23 @@ int route_list(const ListArgs& args, RuleStore& store, std::ostream& out);
 int route_rm(const RouteRmArgs& args, RuleStore& store, const ChangeContext& ctx,
              std::ostream& out);
 int route_flip(const FlipArgs& args, RuleStore& store, const ChangeContext& ctx, std::ostream& out);
+
+// Prints a warning on `err` when methods other than GET, HEAD and OPTIONS are mirrored.
+int route_shadow(const ShadowArgs& args, RuleStore& store, const ChangeContext& ctx,
+                 std::ostream& out, std::ostream& err);
+int route_unshadow(const UnshadowArgs& args, RuleStore& store, const ChangeContext& ctx,
+                   std::ostream& out);
+int diff_ignore(const IgnoreArgs& args, RuleStore& store, const ChangeContext& ctx,
+                std::ostream& out);
+int diff_unignore(const IgnoreArgs& args, RuleStore& store, const ChangeContext& ctx,
+                  std::ostream& out);
+int diff_ignores(const IgnoresArgs& args, RuleStore& store, std::ostream& out);
+int diff_report(const DiffReportArgs& args, RuleStore& store, std::ostream& out);
+int diff_show(const DiffShowArgs& args, RuleStore& store, std::ostream& out);
+int diff_clear(const DiffClearArgs& args, RuleStore& store, std::ostream& out);
+
+// "45s", "30m", "1h", "2d" → seconds; RuleError naming `option` for anything else.
+std::chrono::seconds parse_duration(std::string_view text, std::string_view option);
 
 int history(const HistoryArgs& args, RuleStore& store, std::ostream& out);
 int undo(RuleStore& store, const ChangeContext& ctx, std::ostream& out);

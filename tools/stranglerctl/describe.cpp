@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "rules/rule_json.h"
@@ -59,7 +60,47 @@ bool same_destination(const Route& a, const Route& b) {
          a.split_percent == b.split_percent && a.sticky_header == b.sticky_header;
 }
 
+std::string shown_ignore(const DiffIgnore& ignore) {
+  return ignore.kind == DiffIgnore::Kind::header ? "header " + ignore.expr : ignore.expr;
+}
+
+// ", shadow A → B" and ", ignores +x -y" for what changed of those; "" when nothing did.
+std::string shadow_and_ignore_changes(const Route& before, const Route& after) {
+  std::string text;
+  if (before.shadow != after.shadow) {
+    text += fmt::format(", shadow {} → {}", describe_shadow(before), describe_shadow(after));
+  }
+  std::vector<std::string> changes;
+  for (const auto& ignore : after.ignores) {
+    if (std::find(before.ignores.begin(), before.ignores.end(), ignore) == before.ignores.end()) {
+      changes.push_back("+" + shown_ignore(ignore));
+    }
+  }
+  for (const auto& ignore : before.ignores) {
+    if (std::find(after.ignores.begin(), after.ignores.end(), ignore) == after.ignores.end()) {
+      changes.push_back("-" + shown_ignore(ignore));
+    }
+  }
+  if (!changes.empty()) text += fmt::format(", ignores {}", fmt::join(changes, " "));
+  return text;
+}
+
 }  // namespace
+
+std::string describe_shadow(const Route& route) {
+  if (!route.shadow) return "-";
+  const ShadowConfig& shadow = *route.shadow;
+  std::string text = fmt::format("{} {}% [{}]", shadow.target, shadow.percent,
+                                 shadow.methods.all() ? "*" : shadow.methods.text());
+  if (shadow.noise_check) text += ", noise check";
+  if (shadow.compare_headers != ShadowConfig{}.compare_headers) {
+    text += fmt::format(", headers {}",
+                        shadow.compare_headers.empty()
+                            ? std::string("none")
+                            : fmt::format("{}", fmt::join(shadow.compare_headers, ",")));
+  }
+  return text;
+}
 
 std::string describe_resilience(const TargetResilience& r) {
   std::string text =
@@ -101,21 +142,25 @@ std::string describe_target_change(const Target& before, const Target& after) {
 
 std::string describe_route_change(const Route& before, const Route& after) {
   std::string label = route_label(after);
+  std::string extras = shadow_and_ignore_changes(before, after);
+  if (!extras.empty() && same_destination(before, after) && before.fallback == after.fallback) {
+    return fmt::format("route {}: {}", label, extras.substr(2));
+  }
   std::string fallback;
   if (before.fallback != after.fallback) {
     fallback =
         fmt::format(", fallback {} → {}", describe_fallback(before), describe_fallback(after));
   }
   if (before.split_target.empty() && !after.split_target.empty() && before.target == after.target) {
-    return fmt::format("route {}: {} → {} ({}%, {}){}", label, after.target, after.split_target,
-                       after.split_percent, stickiness(after), fallback);
+    return fmt::format("route {}: {} → {} ({}%, {}){}{}", label, after.target, after.split_target,
+                       after.split_percent, stickiness(after), fallback, extras);
   }
-  if (same_destination(before, after)) {  // only the fallback changed
-    return fmt::format("route {}: fallback {} → {}", label, describe_fallback(before),
-                       describe_fallback(after));
+  if (same_destination(before, after)) {  // only the fallback changed (and maybe the extras)
+    return fmt::format("route {}: fallback {} → {}{}", label, describe_fallback(before),
+                       describe_fallback(after), extras);
   }
-  return fmt::format("route {}: {} → {}{}", label, route_destination(before),
-                     route_destination(after), fallback);
+  return fmt::format("route {}: {} → {}{}{}", label, route_destination(before),
+                     route_destination(after), fallback, extras);
 }
 
 std::string describe_entity(const std::string& entity, const Json& json) {
@@ -134,7 +179,14 @@ std::string describe_entity(const std::string& entity, const Json& json) {
       Route route = route_from_json(json);
       std::string fallback;
       if (route.fallback) fallback = fmt::format(", fallback {}", *route.fallback);
-      return fmt::format("route {} → {}{}", route_label(route), route_destination(route), fallback);
+      std::string extras;
+      if (route.shadow) extras += ", shadow " + describe_shadow(route);
+      if (!route.ignores.empty()) {
+        extras += fmt::format(", {} ignore{}", route.ignores.size(),
+                              route.ignores.size() == 1 ? "" : "s");
+      }
+      return fmt::format("route {} → {}{}{}", route_label(route), route_destination(route),
+                         fallback, extras);
     }
   } catch (const std::exception&) {
     // A row this build cannot read: show it raw rather than hide it.

@@ -21,14 +21,20 @@ std::string describe_target_change(const Target& before, const Target& after);
 // The FALLBACK cell of `route list`: "legacy (default)", "none (default)" (a legacy route's
 // default), "none" or a target name.
 std::string describe_fallback(const Route& route);
+// The SHADOW cell of `route list`: "-" or "orders 100% [GET,HEAD,OPTIONS]", followed by
+// ", noise check" and ", headers Content-Type,ETag" when those are not the defaults.
+std::string describe_shadow(const Route& route);
 // "route /orders: legacy → orders (20%, sticky by X-User)" for a split starting,
 // "route /orders: legacy, 20% to orders (sticky by X-User) → orders" otherwise; followed by
-// ", fallback legacy (default) → none" when the fallback setting changed.
+// ", fallback legacy (default) → none" when the fallback setting changed, ", shadow - → orders
+// 100% [GET,HEAD,OPTIONS]" when the shadow changed and ", ignores +$.meta.at -header Date" when
+// the ignores did. When only those changed, the destination is left out.
 std::string describe_route_change(const Route& before, const Route& after);
 // A history cell: "-" for null; "target orders http://… (1000/15000 ms)" (with
 // "; <describe_resilience>" when those settings are not the defaults);
 // "route /orders → legacy, 20% to orders (sticky by X-User)", with ", fallback none" when the
-// route's fallback is not the default.
+// route's fallback is not the default, ", shadow orders 100% [GET]" when shadowed and
+// ", 2 ignores" when it has ignores.
 std::string describe_entity(const std::string& entity, const Json& json);
 
 // One line for what an undo did to one entity, from `before` to `after`: "removed route /orders →

@@ -62,11 +62,11 @@ TEST_CASE("route list prints a table, or says that there are no routes") {
   f.store.flip_route({{"/orders"}, "orders", 20, "X-User"}, test_ctx());
   CHECK(f.run([&](auto& o) { return route_list({}, f.store, o); }) ==
         "ID  PATTERN              MATCH   METHODS  TARGET  SPLIT                            "
-        "FALLBACK\n"
+        "FALLBACK          SHADOW\n"
         "2   /customers/*/orders  exact   GET      orders  -                                "
-        "legacy (default)\n"
+        "legacy (default)  -\n"
         "1   /orders              prefix  *        legacy  20% → orders (sticky by X-User)  "
-        "legacy (default)\n");
+        "legacy (default)  -\n");
 }
 
 TEST_CASE("route list --json prints every route with its split") {
@@ -82,7 +82,9 @@ TEST_CASE("route list --json prints every route with its split") {
               {"methods", {"GET", "HEAD"}},
               {"target", "legacy"},
               {"split", {{"target", "orders"}, {"percent", 20}, {"sticky_header", nullptr}}},
-              {"fallback", nullptr}}));
+              {"fallback", nullptr},
+              {"shadow", nullptr},
+              {"ignores", Json::array()}}));
 }
 
 TEST_CASE("route rm confirms what was removed") {
@@ -114,11 +116,11 @@ TEST_CASE("route add with --fallback confirms it, and route list shows every kin
         "route /stock added → orders\n");
   f.store.add_route({"/legacy-only", false, "", "legacy"}, test_ctx());
   CHECK(f.run([&](auto& o) { return route_list({}, f.store, o); }) ==
-        "ID  PATTERN       MATCH   METHODS  TARGET  SPLIT  FALLBACK\n"
-        "4   /legacy-only  prefix  *        legacy  -      none (default)\n"
-        "1   /orders       prefix  *        orders  -      orders-v1\n"
-        "2   /pay          prefix  *        orders  -      none\n"
-        "3   /stock        prefix  *        orders  -      legacy (default)\n");
+        "ID  PATTERN       MATCH   METHODS  TARGET  SPLIT  FALLBACK          SHADOW\n"
+        "4   /legacy-only  prefix  *        legacy  -      none (default)    -\n"
+        "1   /orders       prefix  *        orders  -      orders-v1         -\n"
+        "2   /pay          prefix  *        orders  -      none              -\n"
+        "3   /stock        prefix  *        orders  -      legacy (default)  -\n");
   auto json = Json::parse(f.run([&](auto& o) { return route_list({true}, f.store, o); }));
   CHECK(json[0]["fallback"].is_null());
   CHECK(json[1]["fallback"] == "orders-v1");
