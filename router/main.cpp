@@ -46,7 +46,7 @@ void add_limit_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 20));
   app.add_option("--max-header-bytes", o.max_header_bytes,
                  "largest request header block, request line included (431)")
-      ->check(CLI::Range(std::uint32_t{256}, std::uint32_t{1} << 24));
+      ->check(CLI::Range(std::uint32_t{128}, std::uint32_t{1} << 24));
   app.add_option("--max-header-count", o.max_header_count, "most request header lines (431)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
 }

@@ -1,6 +1,8 @@
 // Receiving and checking a request's header; see request_head_reader.h.
 #include "router/request_head_reader.h"
 
+#include <chrono>
+#include <memory>
 #include <optional>
 
 #include "router/client_session.h"
@@ -77,6 +79,35 @@ std::optional<HeadOutcome> check_framing(const http::request_header<>& request) 
   return std::nullopt;
 }
 
+// Reads more bytes into `buffer`, giving up at `deadline`. Not with tcp_stream's own timeout:
+// that closes the socket, and the client would never get its 408.
+asio::awaitable<boost::system::error_code> read_some_by(
+    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    std::chrono::steady_clock::time_point deadline) {
+  struct State {
+    bool finished = false;
+    bool timed_out = false;
+  };
+  auto state = std::make_shared<State>();
+  asio::steady_timer timer(stream.get_executor(), deadline);
+  // One thread runs both handlers; `finished` keeps a late timer from touching a later read.
+  timer.async_wait([state, &socket = stream.socket()](const boost::system::error_code& ec) {
+    if (ec || state->finished) return;
+    state->timed_out = true;
+    boost::system::error_code ignored;
+    socket.cancel(ignored);
+  });
+  stream.expires_never();
+  boost::system::error_code ec;
+  auto n = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, kReadSize)),
+                                           use_ec(ec));
+  state->finished = true;
+  timer.cancel();
+  buffer.commit(n);
+  if (state->timed_out) co_return beast::error::timeout;
+  co_return ec;
+}
+
 }  // namespace
 
 std::string_view error_name(http::status status) {
@@ -126,17 +157,16 @@ asio::awaitable<HeadOutcome> read_request_head(beast::tcp_stream& stream,
     if (ec) co_return closed();
     buffer.commit(n);
   }
-  stream.expires_after(options.header_timeout);
+  const auto deadline = std::chrono::steady_clock::now() + options.header_timeout;
   RequestHeadScanner scanner(head_limits(options));
   for (;;) {
     auto scan = scanner.scan(received(buffer));
     if (scan.state == HeadScan::State::refused) co_return refused(scan.refusal);
     if (scan.state == HeadScan::State::complete) break;
-    auto n = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, kReadSize)),
-                                             use_ec(ec));
+    ec = co_await read_some_by(stream, buffer, deadline);
     if (ec) co_return from_read_error(ec, buffer.size() > 0);
-    buffer.commit(n);
   }
+  stream.expires_at(deadline);  // a safety net only: Beast should not need to read
   // The whole head is in `buffer` now: this parses it without reading.
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
   parser.body_limit(options.max_body);
