@@ -4,6 +4,7 @@
 
 #include "router/forwarding_headers.h"
 #include "router/hop_by_hop.h"
+#include "router/request_head_reader.h"
 #include "router/shadow_dispatcher.h"
 #include "router/shadow_sampler.h"
 #include "router/split_chooser.h"
@@ -35,30 +36,31 @@ asio::awaitable<void> ClientSession::run() {
 
 asio::awaitable<bool> ClientSession::handle_one() {
   RequestParser parser;
-  parser.header_limit(worker_.options.max_header_bytes);
-  parser.body_limit(worker_.options.max_body);
-  boost::system::error_code ec;
-  stream_.expires_after(worker_.options.header_timeout);
-  co_await http::async_read_header(stream_, buffer_, parser, use_ec(ec));
-  if (ec) {
-    bool keep = co_await refuse_header(ec, parser.got_some() || buffer_.size() > 0);
-    co_return keep;
+  auto head = co_await read_request_head(stream_, buffer_, parser, worker_.options,
+                                         requests_started_++ == 0);
+  if (head.kind == HeadOutcome::Kind::closed) co_return false;
+  if (parser.is_header_done()) request_version_ = parser.get().version();
+  if (head.kind == HeadOutcome::Kind::refused) {
+    co_await send_error({head.status, error_name(head.status), head.reason}, false);
+    co_return false;
   }
   struct InFlight {
     std::atomic<int>& n;
-    explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
-    ~InFlight() { --n; }
-  } in_flight{worker_.in_flight};
+    ThreadMetrics& metrics;
+    InFlight(std::atomic<int>& c, ThreadMetrics& m) : n(c), metrics(m) {
+      ++n;
+      metrics.add_in_flight(1);
+    }
+    ~InFlight() {
+      --n;
+      metrics.add_in_flight(-1);
+    }
+  } in_flight{worker_.in_flight, worker_.metrics};
 
   auto& request = parser.get();
-  request_version_ = request.version();
   request_id_.clear();
   ctx_ = RequestContext{};
   ctx_.started = std::chrono::steady_clock::now();
-  if (auto problem = check_request(request)) {
-    co_await send_error(*problem, false);
-    co_return false;
-  }
   auto target = split_request_target(to_std(request.target()), to_std(request.method_string()));
   auto normalized = normalize_path(target.path);
   if (!target.ok || !normalized.ok) {
@@ -70,53 +72,6 @@ asio::awaitable<bool> ClientSession::handle_one() {
   bool keep = co_await forward(parser);
   finish_request(parser, normalized.path);
   co_return keep;
-}
-
-asio::awaitable<bool> ClientSession::refuse_header(const boost::system::error_code& ec,
-                                                   bool got_bytes) {
-  if (!got_bytes && (is_disconnect(ec) || ec == beast::error::timeout)) co_return false;
-  if (ec == beast::error::timeout) {
-    co_await send_error(
-        {http::status::request_timeout, "request timeout", "request header not received in time"},
-        false);
-  } else if (ec == http::error::header_limit) {
-    co_await send_error({http::status::request_header_fields_too_large,
-                         "request header fields too large", "header block over the limit"},
-                        false);
-  } else if (ec == http::error::body_limit) {
-    co_await send_error(
-        {http::status::payload_too_large, "payload too large", "request body over the limit"},
-        false);
-  } else if (!is_disconnect(ec)) {
-    co_await send_error({http::status::bad_request, "bad request", ec.message()}, false);
-  }
-  co_return false;
-}
-
-std::optional<ErrorDetails> ClientSession::check_request(
-    const http::request_header<>& request) const {
-  if (request.target().size() > worker_.options.max_uri) {
-    return ErrorDetails{http::status::uri_too_long, "uri too long",
-                        "request target over the limit"};
-  }
-  auto hosts = request.count(http::field::host);
-  if (hosts > 1 || (hosts == 0 && request.version() >= 11)) {
-    return ErrorDetails{http::status::bad_request, "bad request",
-                        "an HTTP/1.1 request needs exactly one Host header"};
-  }
-  auto codings = request.count(http::field::transfer_encoding);
-  if (codings > 0 && request.count(http::field::content_length) > 0) {
-    return ErrorDetails{http::status::bad_request, "bad request",
-                        "both Content-Length and Transfer-Encoding"};
-  }
-  // Beast reads a body only when "chunked" is the last coding and treats anything else as no
-  // body, which would leave the body on the connection as the next request (smuggling).
-  if (codings > 1 || (codings == 1 &&
-                      !iequals(trim(to_std(request[http::field::transfer_encoding])), "chunked"))) {
-    return ErrorDetails{http::status::bad_request, "bad request",
-                        "Transfer-Encoding must be exactly \"chunked\""};
-  }
-  return std::nullopt;
 }
 
 void ClientSession::route(RequestParser& parser, std::string_view path,
@@ -136,6 +91,10 @@ void ClientSession::route(RequestParser& parser, std::string_view path,
     if (in_split(key, match.route->id, match.route->split_percent)) {
       ctx_.target_index = match.split_target_index;
     }
+  }
+  // An HTTP/1.0 request may come without Host; what goes upstream is HTTP/1.1, which needs one.
+  if (request.find(http::field::host) == request.end()) {
+    request.set(http::field::host, ctx_.state->table->target(ctx_.target_index).url.authority);
   }
   ctx_.upstream_target = target.asterisk ? "*" : std::string(path);
   if (target.has_query) ctx_.upstream_target.append("?").append(target.query);

@@ -61,8 +61,6 @@ class ClientSession {
  private:
   // client_session.cpp
   asio::awaitable<bool> handle_one();
-  asio::awaitable<bool> refuse_header(const boost::system::error_code& ec, bool got_bytes);
-  std::optional<ErrorDetails> check_request(const http::request_header<>& request) const;
   void route(RequestParser& parser, std::string_view path, const RequestTarget& target);
   asio::awaitable<void> send_error(const ErrorDetails& details, bool keep_alive);
   asio::awaitable<void> close_gracefully();
@@ -100,6 +98,7 @@ class ClientSession {
   std::vector<char> scratch_;
   std::string client_ip_;
   unsigned request_version_ = 11;
+  std::size_t requests_started_ = 0;  // on this connection; the first gets no idle wait
   std::string request_id_;
   RequestContext ctx_;
 };

@@ -29,9 +29,10 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool is_hop_by_hop_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kNames = {
+  // HTTP2-Settings belongs to an h2c upgrade (RFC 7540 section 3.2.1), which is per hop.
+  static constexpr std::array<std::string_view, 8> kNames = {
       "connection", "keep-alive",        "proxy-connection", "te",
-      "trailer",    "transfer-encoding", "upgrade"};
+      "trailer",    "transfer-encoding", "upgrade",          "http2-settings"};
   for (auto fixed : kNames) {
     if (iequals(name, fixed)) return true;
   }

@@ -1,7 +1,8 @@
 // Hop-by-hop header rules (RFC 9110 section 7.6.1), as plain string functions.
 //
 // A proxy must not forward the headers that describe one connection: Connection and every header
-// it names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade and Proxy-*.
+// it names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade (so "Upgrade:
+// h2c" never reaches an upstream), HTTP2-Settings and Proxy-*.
 // The Beast-facing code (forwarding_headers.cpp) asks these functions what to drop; keeping them
 // free of Beast lets them be tested and reused by the shadow path.
 #pragma once

@@ -3,6 +3,7 @@
 // shuts down on SIGINT/SIGTERM.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <iostream>
@@ -30,6 +31,12 @@ struct Options {
   int reload_interval_ms = 250;
   std::uint64_t max_body = 10 * 1024 * 1024;
   int header_timeout_ms = 30000;
+  int idle_timeout_ms = 60000;
+  int max_connections = 10000;
+  std::size_t max_uri_bytes = 8 * 1024;
+  std::size_t max_field_bytes = 8 * 1024;
+  std::uint32_t max_header_bytes = 64 * 1024;
+  std::size_t max_header_count = 100;
   std::string admin_token;
   std::string access_log;
   std::size_t shadow_max_body = 1024 * 1024;
@@ -38,6 +45,18 @@ struct Options {
   std::int64_t shadow_keep_per_route = 10000;
   std::int64_t shadow_keep_total = 100000;
 };
+
+void add_limit_options(CLI::App& app, Options& o) {
+  app.add_option("--max-uri-bytes", o.max_uri_bytes, "longest request target (longer: 414)")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 20));
+  app.add_option("--max-field-bytes", o.max_field_bytes, "longest request header line (431)")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 20));
+  app.add_option("--max-header-bytes", o.max_header_bytes,
+                 "largest request header block, request line included (431)")
+      ->check(CLI::Range(std::uint32_t{128}, std::uint32_t{1} << 24));
+  app.add_option("--max-header-count", o.max_header_count, "most request header lines (431)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
+}
 
 void add_options(CLI::App& app, Options& o) {
   app.add_option("--db", o.db, "rules database (created with stranglerctl init)")
@@ -54,6 +73,13 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--header-timeout-ms", o.header_timeout_ms,
                  "time allowed to receive a request's headers")
       ->check(CLI::Range(100, 3600000));
+  app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
+                 "how long a keep-alive connection may wait for its next request")
+      ->check(CLI::Range(100, 3600000));
+  app.add_option("--max-connections", o.max_connections,
+                 "open client connections beyond which new ones are refused at once")
+      ->check(CLI::Range(1, 1000000));
+  add_limit_options(app, o);
   app.add_option("--admin-token", o.admin_token,
                  "token that mutating admin endpoints require (Authorization: Bearer TOKEN)")
       ->envname("STRANGLER_ADMIN_TOKEN");
@@ -73,14 +99,24 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(1, 100000000));
 }
 
+// Each client connection costs a descriptor (two while it is forwarded): take the hard limit
+// rather than the often much lower soft one, so --max-connections is what limits them.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int run(const Options& o) {
   using namespace strangler;
   if (o.db.empty())
     throw std::runtime_error("no rules database: pass --db PATH or set STRANGLER_DB");
   auto listen = parse_listen_address(o.listen);
   auto admin = parse_listen_address(o.admin);
-  if (listen.host == admin.host && listen.port == admin.port && listen.port != 0) {
-    throw std::runtime_error("--admin must not be the proxy's own address");
+  // Not even on another address: the admin API must never be reachable through the proxy port.
+  if (listen.port == admin.port && listen.port != 0) {
+    throw std::runtime_error("--admin must not use the proxy's port");
   }
   int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
   RouteSnapshot snapshot;
@@ -99,6 +135,13 @@ int run(const Options& o) {
   proxy_options.add_target_header = !o.no_target_header;
   proxy_options.max_body = o.max_body;
   proxy_options.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
+  proxy_options.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  proxy_options.max_connections = o.max_connections;
+  proxy_options.max_uri = o.max_uri_bytes;
+  proxy_options.max_field_bytes = o.max_field_bytes;
+  proxy_options.max_header_bytes = o.max_header_bytes;
+  proxy_options.max_header_count = o.max_header_count;
+  raise_open_file_limit();
   AnalyzerSettings analyzer_settings;
   analyzer_settings.writer.retention = {o.shadow_keep_per_route, o.shadow_keep_total};
   ShadowAnalyzer analyzer(o.db, analyzer_settings, metrics.shard(threads + 1));

@@ -58,7 +58,10 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return RelayResult{ec, true};
       body.size = scratch.size() - body.size;
-      body.data = scratch.data();
+      // No bytes must be a null buffer: an empty non-null one at the end of a chunked body makes
+      // the serializer write the last chunk twice ("0\r\n\r\n0\r\n\r\n"), and the extra
+      // one is read by the peer as the start of the next message on the connection.
+      body.data = body.size > 0 ? scratch.data() : nullptr;
       if (capture) capture->append(scratch.data(), body.size);
       body.more = !parser.is_done();
     } else {

@@ -150,6 +150,8 @@ void ThreadMetrics::merge_into(MetricsSnapshot& out) const {
   for (const auto& [route, counters] : shadow_) add_counters(out.shadow[route], counters);
   out.shadow_write_drops += shadow_write_drops_;
   out.in_flight += in_flight_.load(std::memory_order_relaxed);
+  out.open_connections += open_connections_.load(std::memory_order_relaxed);
+  out.connections_refused += connections_refused_.load(std::memory_order_relaxed);
 }
 
 void ThreadMetrics::merge_traffic(std::int64_t first_slot, std::int64_t last_slot,

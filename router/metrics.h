@@ -84,6 +84,12 @@ class alignas(64) ThreadMetrics {
 
   // The in-flight gauge: +1 when a request starts, -1 when it ends (a relaxed atomic, no lock).
   void add_in_flight(std::int64_t delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
+  // Client connections: open ones (a gauge, +1 on accept, -1 on close) and those closed at once
+  // because --max-connections were open (a counter). Relaxed atomics, no lock.
+  void add_open_connections(std::int64_t delta) {
+    open_connections_.fetch_add(delta, std::memory_order_relaxed);
+  }
+  void record_connection_refused() { connections_refused_.fetch_add(1, std::memory_order_relaxed); }
 
   // Scraper side (take the lock): add this shard's values into `out`; add its requests per
   // target in traffic slots [first_slot, last_slot] into `out`.
@@ -119,6 +125,8 @@ class alignas(64) ThreadMetrics {
   LabelMap<ShadowCounters> shadow_;
   std::uint64_t shadow_write_drops_ = 0;
   std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::int64_t> open_connections_{0};
+  std::atomic<std::uint64_t> connections_refused_{0};
 };
 
 class MetricsRegistry {

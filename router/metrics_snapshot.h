@@ -66,6 +66,8 @@ struct MetricsSnapshot {
   std::int64_t rules_version = 0;
   std::uint64_t rules_reloads = 0;
   std::int64_t in_flight = 0;
+  std::int64_t open_connections = 0;
+  std::uint64_t connections_refused = 0;
   std::string build_version;  // empty: no strangler_build_info sample
 };
 

@@ -147,6 +147,11 @@ void render_process(PrometheusText& out, const MetricsSnapshot& s) {
   out.sample("strangler_rules_reloads_total", {}, count_text(s.rules_reloads));
   out.family("strangler_in_flight_requests", "Client requests being served right now.", "gauge");
   out.sample("strangler_in_flight_requests", {}, count_text(s.in_flight));
+  out.family("strangler_open_connections", "Client connections open right now.", "gauge");
+  out.sample("strangler_open_connections", {}, count_text(s.open_connections));
+  out.family("strangler_connections_refused_total",
+             "Client connections closed at once because --max-connections were open.", "counter");
+  out.sample("strangler_connections_refused_total", {}, count_text(s.connections_refused));
   if (s.build_version.empty()) return;
   out.family("strangler_build_info", "Build of the running router; the value is always 1.",
              "gauge");

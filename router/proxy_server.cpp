@@ -39,7 +39,39 @@ void bind_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
   acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& context) {
+// A connection beyond --max-connections gets this and is closed at once: refused early rather
+// than left to queue. Written without waiting; a full socket buffer just loses it.
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    "Connection: close\r\nContent-Length: 77\r\nRetry-After: 1\r\n\r\n"
+    "{\"error\":\"service unavailable\",\"reason\":\"too many connections\",\"status\":503}\n";
+
+void refuse_connection(tcp::socket& socket, WorkerContext& context) {
+  context.metrics.record_connection_refused();
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.send(asio::buffer(kTooManyConnections), 0, ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+// One client connection, counted in `open` (all threads) and in the open-connections gauge.
+asio::awaitable<void> serve_counted(tcp::socket socket, WorkerContext& context,
+                                    std::atomic<int>& open) {
+  struct Counted {
+    std::atomic<int>& open;
+    ThreadMetrics& metrics;
+    ~Counted() {
+      --open;
+      metrics.add_open_connections(-1);
+    }
+  } counted{open, context.metrics};
+  context.metrics.add_open_connections(1);
+  co_await serve_client(std::move(socket), context);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& context,
+                                  std::atomic<int>& open) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer backoff(executor);
   for (;;) {
@@ -53,8 +85,13 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& contex
       co_await backoff.async_wait(use_ec(ec));
       continue;
     }
+    if (++open > context.options.max_connections) {
+      --open;
+      refuse_connection(socket, context);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(executor, serve_client(std::move(socket), context), asio::detached);
+    asio::co_spawn(executor, serve_counted(std::move(socket), context, open), asio::detached);
   }
 }
 
@@ -89,7 +126,8 @@ ProxyServer::~ProxyServer() {
 
 void ProxyServer::start() {
   for (auto& worker : workers_) {
-    asio::co_spawn(worker->io, accept_loop(worker->acceptor, worker->context), asio::detached);
+    asio::co_spawn(worker->io, accept_loop(worker->acceptor, worker->context, open_connections_),
+                   asio::detached);
     worker->thread = std::thread([w = worker.get()] { w->io.run(); });
   }
 }

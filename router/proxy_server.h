@@ -39,6 +39,7 @@ class ProxyServer {
   std::vector<std::unique_ptr<Worker>> workers_;
   ProxyOptions options_;
   std::atomic<int> in_flight_{0};
+  std::atomic<int> open_connections_{0};  // checked against options_.max_connections
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

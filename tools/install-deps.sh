@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libcpp-httplib-dev libboost-dev libbenchmark-dev curl
-  python3-prometheus-client)
+  python3-prometheus-client python3-h11)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk nginx-light haproxy)
 fi

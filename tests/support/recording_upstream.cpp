@@ -134,6 +134,7 @@ void RecordingUpstream::on_readable(Connection& c) {
     return;
   }
   if (n < 0) return;
+  bytes_received_ += static_cast<std::size_t>(n);
   c.in.append(chunk, static_cast<std::size_t>(n));
   try {
     parse_requests(c);

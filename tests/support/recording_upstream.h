@@ -57,6 +57,8 @@ class RecordingUpstream {
   std::vector<RecordedRequest> wait_for_requests(
       std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   std::size_t connections_accepted() const { return connections_accepted_.load(); }
+  // Every byte received on any connection, complete requests or not.
+  std::size_t bytes_received() const { return bytes_received_.load(); }
   // Close every connection right after its response without saying so (no "Connection: close"),
   // as servers with a short keep-alive timeout do.
   void set_silent_close(bool on) { silent_close_ = on; }
@@ -86,6 +88,7 @@ class RecordingUpstream {
   std::atomic<std::size_t> stall_after_{0};
   std::atomic<long> stall_ms_{0};
   std::atomic<std::size_t> connections_accepted_{0};
+  std::atomic<std::size_t> bytes_received_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable recorded_;
   std::vector<RecordedRequest> requests_;

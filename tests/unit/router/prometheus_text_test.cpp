@@ -33,6 +33,8 @@ MetricsSnapshot small_snapshot() {
   s.rules_version = 7;
   s.rules_reloads = 3;
   s.in_flight = 4;
+  s.open_connections = 9;
+  s.connections_refused = 2;
   s.build_version = "1.2.3";
   return s;
 }
@@ -101,6 +103,12 @@ strangler_rules_reloads_total 3
 # HELP strangler_in_flight_requests Client requests being served right now.
 # TYPE strangler_in_flight_requests gauge
 strangler_in_flight_requests 4
+# HELP strangler_open_connections Client connections open right now.
+# TYPE strangler_open_connections gauge
+strangler_open_connections 9
+# HELP strangler_connections_refused_total Client connections closed at once because --max-connections were open.
+# TYPE strangler_connections_refused_total counter
+strangler_connections_refused_total 2
 # HELP strangler_build_info Build of the running router; the value is always 1.
 # TYPE strangler_build_info gauge
 strangler_build_info{version="1.2.3"} 1
@@ -154,7 +162,14 @@ TEST_CASE("prometheus text: an empty snapshot shows only the unlabelled families
         "strangler_rules_reloads_total 0\n"
         "# HELP strangler_in_flight_requests Client requests being served right now.\n"
         "# TYPE strangler_in_flight_requests gauge\n"
-        "strangler_in_flight_requests 0\n");
+        "strangler_in_flight_requests 0\n"
+        "# HELP strangler_open_connections Client connections open right now.\n"
+        "# TYPE strangler_open_connections gauge\n"
+        "strangler_open_connections 0\n"
+        "# HELP strangler_connections_refused_total Client connections closed at once because "
+        "--max-connections were open.\n"
+        "# TYPE strangler_connections_refused_total counter\n"
+        "strangler_connections_refused_total 0\n");
 }
 
 TEST_CASE("prometheus text: a registry renders stably, each family declared once") {
@@ -180,7 +195,7 @@ TEST_CASE("prometheus text: a registry renders stably, each family declared once
     CHECK_MESSAGE((comment || line.rfind("strangler_", 0) == 0), line);
   }
   for (const auto& [family, count] : type_lines) CHECK_MESSAGE(count == 1, family);
-  CHECK(type_lines.size() == 14);  // no transitions or build info recorded
+  CHECK(type_lines.size() == 16);  // no transitions or build info recorded
   CHECK(first.find("strangler_upstream_request_duration_seconds_count{target=\"a-svc\"} 2\n") !=
         std::string::npos);
 }
