@@ -23,9 +23,13 @@
 
 namespace strangler {
 
+// Which file is at the path, and its last change: a file renamed over the path has another inode;
+// one overwritten in place keeps it but changes size or mtime (SQLite's cache cannot see that).
 struct FileIdentity {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
+  std::int64_t size = 0;
+  std::int64_t mtime_ns = 0;
   bool operator==(const FileIdentity&) const = default;
 };
 

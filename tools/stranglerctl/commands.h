@@ -88,6 +88,10 @@ int route_flip(const FlipArgs& args, RuleStore& store, const ChangeContext& ctx,
 int history(const HistoryArgs& args, RuleStore& store, std::ostream& out);
 int undo(RuleStore& store, const ChangeContext& ctx, std::ostream& out);
 
+// Checks the database file (PRAGMA quick_check) and the rules (compiled as the router would):
+// one line per problem on `out`, or "ok"; returns 1 when there are problems.
+int check(RuleStore& store, std::ostream& out);
+
 // Runs `command`; RuleError, StoreError, AdminError (and any other exception) become one line
 // "stranglerctl: <message>" on `err` and exit status 1.
 int run_guarded(const std::function<int()>& command, std::ostream& err);
