@@ -64,6 +64,9 @@ class RulesReloader {
   std::optional<RuleStore> store_;
   FileIdentity identity_;
   std::int64_t version_ = -1;
+  // Versions only compare within one file: after a failure or on another file (a replacement
+  // whose counter may well match), the next successful read reloads whatever the version says.
+  bool force_reload_ = false;
   std::string problem_;
 
   std::mutex mutex_;

@@ -48,10 +48,11 @@ TEST_CASE("check reports a stored rule the router could not compile, in one line
   auto store = RuleStore::open(f.path, /*read_only=*/true);
   std::ostringstream out;
   CHECK(check(store, out) == 1);
-  INFO(out.str());
-  CHECK(out.str().rfind("rules: ", 0) == 0);
-  CHECK(out.str().find("/orders//x") != std::string::npos);
-  CHECK(std::count(out.str().begin(), out.str().end(), '\n') == 1);
+  auto text = out.str();
+  INFO(text);
+  CHECK(text.rfind("rules: ", 0) == 0);
+  CHECK(text.find("/orders//x") != std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
 }
 
 TEST_CASE("check reports damaged pages found by quick_check") {
