@@ -71,12 +71,15 @@ void AdminServer::install_routes() {
       reply_json(res, 503, {{"ready", false}, {"reason", "no rule set loaded yet"}});
       return;
     }
-    Json body = {{"ready", true}, {"rules_version", state.version}, {"loaded_at", state.loaded_at}};
+    Json body = {{"ready", state.problem.empty()},
+                 {"rules_version", state.version},
+                 {"loaded_at", state.loaded_at}};
     if (!state.problem.empty()) {
-      body["warning"] =
-          "serving the last good rules; the database cannot be read: " + state.problem;
+      // Still proxying on the last good rules, but rule changes cannot reach it: not ready, so
+      // that a deploy or a load balancer notices; /healthz stays 200.
+      body["reason"] = "serving the last good rules; the database cannot be read: " + state.problem;
     }
-    reply_json(res, 200, body);
+    reply_json(res, state.problem.empty() ? 200 : 503, body);
   });
   server_->Get("/admin/rules", [this](const httplib::Request&, httplib::Response& res) {
     auto state = snapshot_.load();

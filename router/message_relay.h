@@ -54,7 +54,9 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
       body.data = scratch.data();
       body.size = scratch.size();
       in.expires_after(timeouts.read);
-      co_await http::async_read(in, in_buffer, parser, use_ec(ec));
+      // read_some, not read: read would wait until the buffer is full, holding back a slowly
+      // streamed body and timing out on its total time instead of on the gap between bytes.
+      co_await http::async_read_some(in, in_buffer, parser, use_ec(ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return RelayResult{ec, true};
       body.size = scratch.size() - body.size;
@@ -64,6 +66,9 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
       body.data = body.size > 0 ? scratch.data() : nullptr;
       if (capture) capture->append(scratch.data(), body.size);
       body.more = !parser.is_done();
+      // Only framing was read (a chunk header): nothing to pass on yet. An empty piece must not
+      // reach a chunked serializer, which would write it as the last chunk — a fake clean end.
+      if (body.size == 0 && body.more) continue;
     } else {
       body.data = nullptr;
       body.size = 0;

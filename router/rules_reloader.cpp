@@ -37,14 +37,24 @@ FileIdentity identify(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) {
     throw StoreError(fmt::format("database \"{}\" is gone ({})", path, std::strerror(errno)));
   }
-  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+          static_cast<std::int64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
+
+constexpr std::chrono::milliseconds kLockWait{1000};
 
 }  // namespace
 
 void RulesReloader::open_store() {
   auto identity = identify(db_path_);
+  if (identity.device != identity_.device || identity.inode != identity_.inode) {
+    force_reload_ = true;
+  }
   store_.emplace(RuleStore::open(db_path_, /*read_only=*/true));
+  // A writer holding the database locked shows on /readyz within about a second, and the
+  // reloader thread never waits long (the request path never waits at all).
+  store_->set_busy_timeout(kLockWait);
   identity_ = identity;
 }
 
@@ -78,12 +88,13 @@ void RulesReloader::run() {
 void RulesReloader::poll_once() {
   try {
     // A failed read may mean the file was replaced or repaired: start from a fresh connection.
-    if (store_ && identify(db_path_) != identity_) store_.reset();  // replaced underneath
+    if (store_ && identify(db_path_) != identity_) store_.reset();  // replaced or rewritten
     if (!store_) open_store();
-    if (store_->rules_version() != version_) publish(store_->load_rule_set());
+    if (force_reload_ || store_->rules_version() != version_) publish(store_->load_rule_set());
     if (!problem_.empty()) report_problem("");
   } catch (const std::exception& e) {
     store_.reset();
+    force_reload_ = true;
     report_problem(e.what());
   }
 }
@@ -106,6 +117,7 @@ void RulesReloader::publish(RuleSet rules) {
   }
   metrics_.set_rules_version(version);
   version_ = version;
+  force_reload_ = false;
   readiness_.set({true, version, problem_, utc_now_rfc3339(/*millis=*/true)});
 }
 

@@ -23,9 +23,13 @@
 
 namespace strangler {
 
+// Which file is at the path, and its last change: a file renamed over the path has another inode;
+// one overwritten in place keeps it but changes size or mtime (SQLite's cache cannot see that).
 struct FileIdentity {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
+  std::int64_t size = 0;
+  std::int64_t mtime_ns = 0;
   bool operator==(const FileIdentity&) const = default;
 };
 
@@ -60,6 +64,9 @@ class RulesReloader {
   std::optional<RuleStore> store_;
   FileIdentity identity_;
   std::int64_t version_ = -1;
+  // Versions only compare within one file: after a failure or on another file (a replacement
+  // whose counter may well match), the next successful read reloads whatever the version says.
+  bool force_reload_ = false;
   std::string problem_;
 
   std::mutex mutex_;

@@ -7,6 +7,7 @@
 
 #include "router/backoff.h"
 #include "router/client_session.h"
+#include "router/client_watch.h"
 #include "router/forwarding_headers.h"
 #include "router/hop_by_hop.h"
 #include "router/log.h"
@@ -198,7 +199,17 @@ asio::awaitable<AttemptResult> ClientSession::exchange(RequestParser& parser, st
       co_return AttemptResult{AttemptResult::Kind::client_gone};
     }
     std::optional<ResponseParser> response;
-    auto ec = co_await read_response_header(*upstream, response, parser.get().method(), target);
+    boost::system::error_code ec;
+    if (buffer_.size() == 0) {  // else the client already sent its next request: it is there
+      ClientWatch watch(stream_.socket(), upstream->stream);
+      ec = co_await read_response_header(*upstream, response, parser.get().method(), target);
+      if (watch.client_gone()) {
+        report(index, ticket, true, {});  // the client left; says nothing about the target
+        co_return AttemptResult{AttemptResult::Kind::client_gone};
+      }
+    } else {
+      ec = co_await read_response_header(*upstream, response, parser.get().method(), target);
+    }
     if (ec && may_retry && is_disconnect(ec) && !response->got_some()) continue;
     if (ec) {
       auto failure = ec == beast::error::timeout ? AttemptFailure::timeout
@@ -289,6 +300,16 @@ asio::awaitable<bool> ClientSession::relay_response(ResponseParser& response,
   if (capturing) ctx_.shadow->complete = static_cast<bool>(relayed);
   if (!relayed) {
     ctx_.client_keep = false;  // never fake a clean end of a body that did not arrive
+    // The head goes out with the first piece of the body: when that piece could not be read
+    // (a reset, a malformed chunk, a timeout), the client has seen nothing yet and gets an error.
+    if (relayed.read_side && !serializer.is_header_done()) {
+      bool timed_out = relayed.ec == beast::error::timeout;
+      ctx_.status = timed_out ? 504 : 502;
+      auto reason = timed_out ? std::string("timeout") : "bad-response: " + relayed.ec.message();
+      co_await send_error({static_cast<http::status>(ctx_.status), "upstream unavailable", reason,
+                           target.target.name, request_id_, ctx_.fallback_reason},
+                          false);
+    }
     co_return false;
   }
   co_return upstream_keep&& upstream.buffer.size() == 0;

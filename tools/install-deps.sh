@@ -2,14 +2,19 @@
 # Installs the Debian 12 packages Strangler builds and tests with, if any is missing.
 # Usage: tools/install-deps.sh            (build + test dependencies)
 #        tools/install-deps.sh --bench    (also the benchmark peers: wrk, nginx, haproxy)
+#        tools/install-deps.sh --fuzz     (also clang, for the libFuzzer targets: tools/fuzz.sh)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libcpp-httplib-dev libboost-dev libbenchmark-dev curl
   python3-prometheus-client python3-h11)
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(wrk nginx-light haproxy)
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --bench) packages+=(wrk nginx-light haproxy) ;;
+    --fuzz) packages+=(clang) ;;
+    *) echo "install-deps.sh: unknown option $flag (use --bench or --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -108,6 +108,8 @@ TEST_CASE("router: keeps serving the last good table when the database breaks, t
   INFO("healthy /readyz: " << healthy.first << " " << healthy.second.dump());
   INFO("broken /readyz: " << broken.first << " " << broken.second.dump());
   CHECK_MESSAGE(noticed.has_value(), "/readyz does not report the unreadable database");
+  CHECK(broken.first == 503);
+  CHECK(broken.second.value("reason", "").find("last good rules") != std::string::npos);
   // Several polls on the broken database: the problem is logged once, not once per poll.
   auto lines_when_noticed = line_count(router.stderr_text());
   for (int i = 0; i < 20; ++i) {
@@ -138,4 +140,85 @@ TEST_CASE("router: keeps serving the last good table when the database breaks, t
     return j;
   };
   CHECK(strip_version(after.second) == strip_version(healthy.second));
+}
+
+namespace {
+
+// Waits for /readyz to say 503 with a reason containing `why`; REQUIREs it within `timeout`.
+void require_not_ready(Cluster& c, const std::string& why,
+                       std::chrono::milliseconds timeout = 3000ms) {
+  std::pair<int, nlohmann::json> state;
+  auto noticed = wait_until(
+      [&] {
+        state = readiness(c);
+        return state.first == 503 &&
+               state.second.value("reason", "").find(why) != std::string::npos;
+      },
+      timeout);
+  INFO("/readyz: " << state.first << " " << state.second.dump());
+  REQUIRE(noticed.has_value());
+}
+
+void require_ready(Cluster& c) {
+  auto ready = wait_until([&] { return readiness(c).first == 200; }, 3000ms);
+  INFO("/readyz: " << readiness(c).second.dump());
+  REQUIRE(ready.has_value());
+}
+
+}  // namespace
+
+TEST_CASE("router: a database overwritten in place, then replaced by a locked one, recovers") {
+  Cluster c;
+  auto& monolith = c.init_with_monolith();
+  auto& svc = c.start_stub("svc");
+  c.ctl_ok({"target", "add", "svc", svc.url});
+  c.ctl_ok({"route", "add", "/orders", "--to", "svc"});
+  c.start_router({"--reload-interval-ms", "100"});
+  auto client = c.client();
+  REQUIRE(served_by(client.Get("/orders/1")) == "svc");
+
+  // Overwritten in place (same inode, so no rename to notice): SQLite's cache would hide it.
+  {
+    std::ofstream junk(c.db(), std::ios::binary | std::ios::trunc);
+    junk << std::string(16384, 'j');
+  }
+  require_not_ready(c, "corrupt");
+  for (int i = 0; i < 5; ++i) {
+    CHECK(served_by(client.Get("/orders/" + std::to_string(i))) == "svc");
+    CHECK(served_by(client.Get("/customers/" + std::to_string(i))) == "monolith");
+  }
+  CHECK(c.admin_client().Get("/healthz")->status == 200);
+
+  // A good database renamed over it, but held exclusively by a writer for 8 s (a long migration
+  // with exclusive locking): still the last good rules, and /readyz says "locked" once opening
+  // the file gave up (after SQLite's 5 s busy timeout). While the router has the file open, WAL
+  // mode never lets a writer block its reads; opening it anew is where a lock can bite.
+  auto fresh = c.dir() / "fresh.db";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"init", "--legacy", monolith.url},
+        std::vector<std::string>{"target", "add", "svc", svc.url},
+        std::vector<std::string>{"route", "add", "/customers", "--to", "svc"}}) {
+    std::vector<std::string> full{"--db", fresh.string()};
+    full.insert(full.end(), args.begin(), args.end());
+    auto run = run_process(STRANGLER_CTL_BIN, full);
+    REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  }
+  ChildProcess locker("/bin/sh",
+                      {"-c",
+                       "(echo 'PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                       "SELECT count(*) FROM routes;'; sleep 8; echo 'COMMIT;') | sqlite3 " +
+                           fresh.string()},
+                      c.log_path("locker"));
+  REQUIRE(wait_until([&] { return line_count(locker.stdout_text()) >= 2; }, 2000ms));
+  std::filesystem::rename(fresh, c.db());
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(c.db() + suffix);
+  require_not_ready(c, "locked", 7000ms);
+  CHECK(served_by(client.Get("/orders/9")) == "svc");
+  CHECK(served_by(client.Get("/customers/9")) == "monolith");
+
+  // The writer lets go: the new rules are served and /readyz is 200 again.
+  REQUIRE(locker.wait_exit(8s).has_value());
+  require_ready(c);
+  CHECK(wait_until([&] { return served_by(client.Get("/customers/3")) == "svc"; }, 2000ms));
+  CHECK(served_by(client.Get("/orders/3")) == "monolith");
 }

@@ -222,6 +222,13 @@ void add_history_commands(CLI::App& app, Parsed& p) {
     };
   });
 
+  auto* check_cmd = subcommand(
+      app, "check", "Check the database file and that its rules compile; exit 1 on problems");
+  check_cmd->callback([&p] {
+    p.read_only = true;
+    p.command = [](RuleStore& s, const ChangeContext&, std::ostream& o) { return check(s, o); };
+  });
+
   auto* undo_cmd = subcommand(app, "undo", "Revert the latest change that is not yet undone");
   undo_cmd->callback([&p] {
     p.command = [](RuleStore& s, const ChangeContext& c, std::ostream& o) { return undo(s, c, o); };

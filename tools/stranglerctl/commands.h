@@ -154,6 +154,10 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view opti
 int history(const HistoryArgs& args, RuleStore& store, std::ostream& out);
 int undo(RuleStore& store, const ChangeContext& ctx, std::ostream& out);
 
+// Checks the database file (PRAGMA quick_check) and the rules (compiled as the router would):
+// one line per problem on `out`, or "ok"; returns 1 when there are problems.
+int check(RuleStore& store, std::ostream& out);
+
 // Runs `command`; RuleError, StoreError, AdminError (and any other exception) become one line
 // "stranglerctl: <message>" on `err` and exit status 1.
 int run_guarded(const std::function<int()>& command, std::ostream& err);
