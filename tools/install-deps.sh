@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Strangler builds and tests with, if any is missing.
 # Usage: tools/install-deps.sh            (build + test dependencies)
-#        tools/install-deps.sh --bench    (also the benchmark peers: wrk, nginx, haproxy)
+#        tools/install-deps.sh --bench    (also the benchmark peers wrk, nginx, haproxy, and the
+#                                          profilers perf and valgrind)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libcpp-httplib-dev libboost-dev libbenchmark-dev curl
   python3-prometheus-client)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(wrk nginx-light haproxy)
+  packages+=(wrk nginx-light haproxy linux-perf valgrind)
 fi
 
 missing=()
