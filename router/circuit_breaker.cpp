@@ -38,6 +38,9 @@ CircuitBreaker::CircuitBreaker(BreakerSettings settings, TimePoint now)
       probes_out_(static_cast<std::size_t>(settings_.half_open_probes)) {}
 
 BreakerAdmission CircuitBreaker::try_acquire(TimePoint now) {
+  if (auto clean = clean_.load(std::memory_order_acquire)) {
+    return {{true, clean - 1, false, -1}, std::nullopt};
+  }
   std::lock_guard lock(mutex_);
   switch (state_) {
     case BreakerState::closed:
@@ -67,7 +70,19 @@ BreakerAdmission CircuitBreaker::try_acquire(TimePoint now) {
 std::optional<BreakerTransition> CircuitBreaker::on_result(const BreakerTicket& ticket,
                                                            bool success, TimePoint now,
                                                            std::string_view reason) {
+  if (success && ticket.admitted && !ticket.probe &&
+      clean_.load(std::memory_order_acquire) == ticket.generation + 1) {
+    return std::nullopt;
+  }
   std::lock_guard lock(mutex_);
+  auto transition = on_result_locked(ticket, success, now, reason);
+  publish_clean();
+  return transition;
+}
+
+std::optional<BreakerTransition> CircuitBreaker::on_result_locked(const BreakerTicket& ticket,
+                                                                  bool success, TimePoint now,
+                                                                  std::string_view reason) {
   if (state_ == BreakerState::half_open && probe_expired(now)) {
     // The timeout wins over a result arriving after it: the breaker reopens and this (now
     // stale) result is ignored, exactly as if the expiry had been noticed a moment earlier.
@@ -97,10 +112,15 @@ std::optional<BreakerTransition> CircuitBreaker::on_result(const BreakerTicket& 
 
 std::optional<BreakerTransition> CircuitBreaker::reset(TimePoint now) {
   std::lock_guard lock(mutex_);
-  if (state_ != BreakerState::closed) return move_to(BreakerState::closed, now);
+  if (state_ != BreakerState::closed) {
+    auto transition = move_to(BreakerState::closed, now);
+    publish_clean();
+    return transition;
+  }
   // Not a transition, but the window starts afresh and earlier tickets still become stale.
   ++generation_;
   clear_window();
+  publish_clean();
   return std::nullopt;
 }
 
@@ -176,6 +196,12 @@ BreakerTransition CircuitBreaker::move_to(BreakerState to, TimePoint now) {
   probes_succeeded_ = 0;
   if (to == BreakerState::closed) clear_window();
   return transition;
+}
+
+void CircuitBreaker::publish_clean() {
+  bool clean =
+      state_ == BreakerState::closed && window_calls_ == settings_.window && window_failures_ == 0;
+  clean_.store(clean ? generation_ + 1 : 0, std::memory_order_release);
 }
 
 void CircuitBreaker::note_failure(std::string_view reason, TimePoint now) {

@@ -1,7 +1,8 @@
 // CircuitBreaker: the per-target state machine that stops client traffic from hammering an
 // upstream that is failing, and lets a few probe requests find out when it has recovered.
 //
-// One instance per target, shared by every I/O thread (a small mutex guards it). The proxy asks
+// One instance per target, shared by every I/O thread (a small mutex guards it; the common case,
+// a closed breaker whose window holds no failure, is served lock-free, see clean_). The proxy asks
 // try_acquire(now) before contacting the target: a rejected ticket means "do not call it" (fall
 // back or answer 503); an admitted ticket is handed back with the outcome via on_result. Tickets
 // carry the generation they were issued in, so the result of a call admitted before a transition
@@ -13,6 +14,7 @@
 //   half_open --(all probes succeed)--> closed;  half_open --(any probe fails/times out)--> open
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -100,12 +102,15 @@ class CircuitBreaker {
   const BreakerSettings& settings() const { return settings_; }
 
  private:
+  std::optional<BreakerTransition> on_result_locked(const BreakerTicket& ticket, bool success,
+                                                    TimePoint now, std::string_view reason);
   void record_closed_outcome(bool success);
   bool should_open() const;
   void clear_window();
   bool probe_expired(TimePoint now) const;
   BreakerTransition move_to(BreakerState to, TimePoint now);
   void note_failure(std::string_view reason, TimePoint now);
+  void publish_clean();
 
   const BreakerSettings settings_;
   std::mutex mutex_;
@@ -128,6 +133,12 @@ class CircuitBreaker {
 
   std::string last_failure_reason_;
   std::optional<TimePoint> last_failure_at_;
+
+  // generation_ + 1 while the breaker is closed with a full window and no failure in it, else 0
+  // (written under mutex_). Then admitting is a ticket of that generation and a success changes
+  // nothing (the ring holds only successes, so which slot it overwrites does not matter): both
+  // need only this load, so I/O threads do not serialize on the mutex in the healthy case.
+  alignas(64) std::atomic<std::uint64_t> clean_{0};
 };
 
 }  // namespace strangler

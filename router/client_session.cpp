@@ -125,7 +125,7 @@ void ClientSession::finish_request(const RequestParser& parser, std::string_view
   auto index = ctx_.answered_by != kNoTarget ? ctx_.answered_by : ctx_.target_index;
   const auto& table = *ctx_.state->table;
   const std::string& target = table.target(index).target.name;
-  std::string route = ctx_.route->route ? ctx_.route->route->pattern.text() : "(unmatched)";
+  const std::string& route = ctx_.route->label;
   worker_.metrics.record_request(route, target, ctx_.status, latency, now);
   if (ctx_.shadow) hand_off_shadow();
   if (!worker_.access_log) return;

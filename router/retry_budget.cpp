@@ -26,8 +26,14 @@ RetryBudget::RetryBudget(RetryBudgetSettings settings)
       buckets_(static_cast<std::size_t>(settings_.window.count())) {}
 
 void RetryBudget::record_request(TimePoint now) {
+  const std::int64_t second = second_of(now);
+  Bucket& bucket = slot(second);
+  if (bucket.second.load(std::memory_order_acquire) == second) {
+    bucket.requests.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   std::lock_guard lock(mutex_);
-  ++current(second_of(now)).requests;
+  current(second).requests.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool RetryBudget::try_spend_retry(TimePoint now) {
@@ -37,9 +43,9 @@ bool RetryBudget::try_spend_retry(TimePoint now) {
   const Totals totals = sum(second);
   const bool within_ratio = static_cast<double>(totals.retries + 1) <=
                             settings_.ratio * static_cast<double>(totals.requests);
-  const bool within_floor = bucket.retries < settings_.min_per_second;
+  const bool within_floor = bucket.retries.load() < settings_.min_per_second;
   if (!within_ratio && !within_floor) return false;
-  ++bucket.retries;
+  bucket.retries.fetch_add(1);
   return true;
 }
 
@@ -48,12 +54,20 @@ RetryBudget::Totals RetryBudget::window_totals(TimePoint now) {
   return sum(second_of(now));
 }
 
-RetryBudget::Bucket& RetryBudget::current(std::int64_t second) {
+RetryBudget::Bucket& RetryBudget::slot(std::int64_t second) {
   const auto size = static_cast<std::int64_t>(buckets_.size());
-  Bucket& bucket = buckets_[static_cast<std::size_t>(((second % size) + size) % size)];
+  return buckets_[static_cast<std::size_t>(((second % size) + size) % size)];
+}
+
+RetryBudget::Bucket& RetryBudget::current(std::int64_t second) {
+  Bucket& bucket = slot(second);
   // Only a newer second reuses a bucket: a thread whose `now` lags a little behind another's
   // must not wipe the newer counts, so it adds to them instead.
-  if (bucket.second < second) bucket = Bucket{second, 0, 0};
+  if (bucket.second.load() < second) {
+    bucket.requests.store(0);
+    bucket.retries.store(0);
+    bucket.second.store(second, std::memory_order_release);
+  }
   return bucket;
 }
 
@@ -63,9 +77,10 @@ RetryBudget::Totals RetryBudget::sum(std::int64_t second) const {
   const auto size = static_cast<std::int64_t>(buckets_.size());
   Totals totals;
   for (const Bucket& bucket : buckets_) {
-    if (bucket.second <= second && bucket.second > second - size) {
-      totals.requests += bucket.requests;
-      totals.retries += bucket.retries;
+    const std::int64_t held = bucket.second.load();
+    if (held <= second && held > second - size) {
+      totals.requests += bucket.requests.load();
+      totals.retries += bucket.retries.load();
     }
   }
   return totals;

@@ -1,7 +1,9 @@
 // RetryBudget: keeps retries to a target at most a fixed share of its recent requests, so that an
 // outage cannot turn every client request into `1 + retries` upstream calls (a retry storm).
 //
-// One per target, shared by all I/O threads (a small mutex; each call touches a few integers).
+// One per target, shared by all I/O threads. record_request, once per client request, is one
+// atomic increment while the current second's bucket is in place (a small mutex otherwise, and
+// for try_spend_retry and window_totals, which touch a few integers).
 // The proxy calls record_request(now) once per client request routed to the target (never for
 // retries, which would feed the budget with itself) and try_spend_retry(now) before each retry.
 // A retry is allowed while the retries in the sliding window stay within `ratio` of the requests
@@ -10,6 +12,7 @@
 // an argument, so tests slide it without sleeping.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -47,14 +50,18 @@ class RetryBudget {
   Totals window_totals(TimePoint now);
 
  private:
+  // `second` is written only under mutex_, after zeroing the counts, so a lock-free reader that
+  // sees its own second can count into the bucket. A request recorded by a thread whose clock
+  // lags a whole window behind may land in a newer second: a budget need not be exact.
   struct Bucket {
-    std::int64_t second = std::numeric_limits<std::int64_t>::min();  // which second this bucket
-                                                                     // holds; stale ones are reused
-    std::int64_t requests = 0;
-    std::int64_t retries = 0;
+    // Which second this bucket holds; stale ones are reused.
+    std::atomic<std::int64_t> second{std::numeric_limits<std::int64_t>::min()};
+    std::atomic<std::int64_t> requests{0};
+    std::atomic<std::int64_t> retries{0};
   };
 
-  Bucket& current(std::int64_t second);
+  Bucket& slot(std::int64_t second);
+  Bucket& current(std::int64_t second);  // caller holds mutex_
   Totals sum(std::int64_t second) const;
 
   const RetryBudgetSettings settings_;

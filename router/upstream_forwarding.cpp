@@ -175,7 +175,8 @@ asio::awaitable<AttemptResult> ClientSession::exchange(RequestParser& parser, st
   const auto& target = ctx_.state->table->target(index);
   for (bool first = true;; first = false) {
     ConnectFailure connect;
-    auto upstream = co_await worker_.pool.acquire(target, first, connect);
+    // Replayable: a body-less request is sent again if a reused connection fails (below).
+    auto upstream = co_await worker_.pool.acquire(target, first, connect, parser.is_done());
     if (!upstream) {
       auto failure = connect_failure(connect);
       report(index, ticket, false, describe(failure));

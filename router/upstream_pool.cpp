@@ -46,7 +46,8 @@ const char* describe(ConnectFailure failure) {
 UpstreamPool::UpstreamPool(asio::any_io_executor executor, PoolLimits limits)
     : executor_(std::move(executor)), limits_(limits) {}
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& key) {
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& key,
+                                                            bool replayable) {
   auto found = idle_.find(key);
   if (found == idle_.end()) return nullptr;
   auto& list = found->second;
@@ -55,7 +56,10 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
   while (!list.empty()) {
     Idle idle = std::move(list.back());
     list.pop_back();
-    if (now - idle.since < limits_.max_idle_time && still_open(idle.connection->stream.socket())) {
+    auto idle_for = now - idle.since;
+    if (idle_for >= limits_.max_idle_time) continue;
+    bool trusted = replayable && idle_for < limits_.check_after;
+    if (trusted || still_open(idle.connection->stream.socket())) {
       idle.connection->reused = true;
       return std::move(idle.connection);
     }
@@ -64,10 +68,10 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
 }
 
 asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
-    const CompiledTarget& target, bool allow_reuse, ConnectFailure& failure) {
+    const CompiledTarget& target, bool allow_reuse, ConnectFailure& failure, bool replayable) {
   failure = ConnectFailure::none;
   if (allow_reuse) {
-    if (auto idle = take_idle(target.url.authority)) co_return idle;
+    if (auto idle = take_idle(target.url.authority, replayable)) co_return idle;
   }
   co_return co_await connect(target, failure);
 }

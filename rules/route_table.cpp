@@ -296,6 +296,7 @@ void RouteTable::compile_routes() {
   for (std::uint32_t i = 0; i < rules_.routes.size(); ++i) {
     const Route& route = rules_.routes[i];
     CompiledRoute compiled{&route, resolve(route, route.target), 0};
+    compiled.label = route.pattern.text();
     if (auto fallback = effective_fallback(route, route.target)) {
       compiled.fallback_index = resolve(route, *fallback);
     }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct CompiledRoute {
   std::size_t split_fallback_index = kNoTarget;
   // route->shadow's target, resolved; kNoTarget when the route is not shadowed.
   std::size_t shadow_index = kNoTarget;
+  // route->pattern.text(), made once when the table is built: the request path labels its
+  // metrics with it and must not rebuild the string per request.
+  std::string label = "(unmatched)";
 
   // The fallback of the side a request was sent to.
   std::size_t fallback_for(std::size_t chosen_index) const {

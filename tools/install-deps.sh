@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Strangler builds and tests with, if any is missing.
 # Usage: tools/install-deps.sh            (build + test dependencies)
-#        tools/install-deps.sh --bench    (also the benchmark peers: wrk, nginx, haproxy)
+#        tools/install-deps.sh --bench    (also the benchmark peers wrk, nginx, haproxy, and the
+#                                          profilers perf and valgrind)
 #        tools/install-deps.sh --fuzz     (also clang, for the libFuzzer targets: tools/fuzz.sh)
 set -euo pipefail
 
@@ -10,7 +11,7 @@ packages=(build-essential cmake pkg-config libsqlite3-dev sqlite3 libcli11-dev l
   python3-prometheus-client python3-h11)
 for flag in "$@"; do
   case "$flag" in
-    --bench) packages+=(wrk nginx-light haproxy) ;;
+    --bench) packages+=(wrk nginx-light haproxy linux-perf valgrind) ;;
     --fuzz) packages+=(clang) ;;
     *) echo "install-deps.sh: unknown option $flag (use --bench or --fuzz)" >&2; exit 2 ;;
   esac

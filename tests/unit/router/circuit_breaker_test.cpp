@@ -336,3 +336,43 @@ TEST_CASE("out-of-range settings are clamped to a usable breaker") {
   CHECK(breaker.try_acquire(t0 + 30s).ticket.admitted);  // one probe
   CHECK_FALSE(breaker.try_acquire(t0 + 30s).ticket.admitted);
 }
+
+// The lock-free path (closed, full window of successes) must behave exactly like the locked one.
+TEST_CASE("a healthy breaker's fast path still opens on failures and honours resets") {
+  CircuitBreaker breaker({}, t0);
+  for (int i = 0; i < 40; ++i) call(breaker, true, t0);  // window (20) full of successes
+  auto snap = breaker.snapshot(t0);
+  CHECK(snap.window_calls == 20);
+  CHECK(snap.window_failures == 0);
+
+  // A ticket from before a reset is stale even on the fast path: its success changes nothing,
+  // and the window restarts empty.
+  auto before_reset = breaker.try_acquire(t0);
+  REQUIRE(before_reset.ticket.admitted);
+  breaker.reset(t0);
+  CHECK_FALSE(breaker.on_result(before_reset.ticket, true, t0));
+  CHECK(breaker.snapshot(t0).window_calls == 0);
+
+  for (int i = 0; i < 20; ++i) call(breaker, true, t0);
+  CHECK_FALSE(call(breaker, false, t0));  // leaves the fast path: one failure in the window
+  CHECK(breaker.snapshot(t0).window_failures == 1);
+  fail_times(breaker, 3, t0);
+  CHECK(is(call(breaker, false, t0), BreakerState::closed, BreakerState::open));
+  CHECK_FALSE(breaker.try_acquire(t0 + 1s).ticket.admitted);
+}
+
+TEST_CASE("concurrent successes on a healthy breaker keep it closed and clean") {
+  CircuitBreaker breaker({}, t0);
+  for (int i = 0; i < 20; ++i) call(breaker, true, t0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) call(breaker, true, t0);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  auto snap = breaker.snapshot(t0);
+  CHECK(snap.state == BreakerState::closed);
+  CHECK(snap.window_calls == 20);
+  CHECK(snap.window_failures == 0);
+}

@@ -108,3 +108,17 @@ TEST_CASE("concurrent spenders never exceed the budget") {
   for (auto& thread : threads) thread.join();
   CHECK(spent == 100);
 }
+
+// record_request counts lock-free into the current second's bucket: no request may be lost,
+// including the first ones of a second, which take the locked path that installs the bucket.
+TEST_CASE("requests recorded from several threads at once are all counted") {
+  RetryBudget budget;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5000; ++i) budget.record_request(t0 + std::chrono::seconds(i / 1000));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(budget.window_totals(t0 + 5s).requests == 20000);
+}
