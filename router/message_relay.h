@@ -49,6 +49,7 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
                                         BodyCapture* capture = nullptr) {
   boost::system::error_code ec;
   auto& body = parser.get().body();
+  bool first_piece = true;
   do {
     if (!parser.is_done()) {
       body.data = scratch.data();
@@ -56,7 +57,15 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
       in.expires_after(timeouts.read);
       // read_some, not read: read would wait until the buffer is full, holding back a slowly
       // streamed body and timing out on its total time instead of on the gap between bytes.
-      co_await http::async_read_some(in, in_buffer, parser, use_ec(ec));
+      // Except a request's first piece: filling the buffer before anything is sent means that a
+      // small body with broken framing (a bad chunk) is refused before its header reaches the
+      // upstream, not after.
+      if (isRequest && first_piece) {
+        co_await http::async_read(in, in_buffer, parser, use_ec(ec));
+      } else {
+        co_await http::async_read_some(in, in_buffer, parser, use_ec(ec));
+      }
+      first_piece = false;
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return RelayResult{ec, true};
       body.size = scratch.size() - body.size;

@@ -141,7 +141,7 @@ std::vector<Probe> limit_probes() {
 }
 
 void run_hostile(RecordingCluster& rc, const Probe& probe) {
-  CAPTURE(probe.name);
+  INFO("probe: " << std::string(probe.name));
   const auto bytes_before = rc.upstream.bytes_received();
   RawConnection conn(rc.c.router_port(), 5s);
   conn.send(probe.bytes);

@@ -27,7 +27,8 @@ MetricsSnapshot small_snapshot() {
   h.observe(12s);
   s.fallbacks["breaker-open"] = 2;
   s.targets["orders-svc"] = TargetCounters{1, 2, 0};
-  s.shadow["orders"] = ShadowCounters{5, 1, 0, 2};
+  s.shadow["orders"] = ShadowCounters{5, 1, 0, 2, 3};
+  s.shadow_write_drops = 4;
   s.breaker_state["orders-svc"] = BreakerState::open;
   s.breaker_transitions[{"orders-svc", BreakerState::closed, BreakerState::open}] = 1;
   s.rules_version = 7;
@@ -83,9 +84,15 @@ strangler_shadow_mismatches_total{route="orders"} 1
 # HELP strangler_shadow_errors_total Shadow requests that failed (transport error or timeout), by route.
 # TYPE strangler_shadow_errors_total counter
 strangler_shadow_errors_total{route="orders"} 0
-# HELP strangler_shadow_dropped_total Shadow copies never sent (queue full or breaker open), by route.
+# HELP strangler_shadow_dropped_total Shadow copies never sent (queue full, in-flight cap or breaker open), by route.
 # TYPE strangler_shadow_dropped_total counter
 strangler_shadow_dropped_total{route="orders"} 2
+# HELP strangler_shadow_skipped_total Requests of a shadowed route not mirrored (body over the mirror limit, or the primary failed), by route.
+# TYPE strangler_shadow_skipped_total counter
+strangler_shadow_skipped_total{route="orders"} 3
+# HELP strangler_shadow_write_dropped_total Comparisons not stored because the database could not take them in time.
+# TYPE strangler_shadow_write_dropped_total counter
+strangler_shadow_write_dropped_total 4
 # HELP strangler_breaker_state Circuit breaker state per target: 1 for the current state, 0 for the others.
 # TYPE strangler_breaker_state gauge
 strangler_breaker_state{target="orders-svc",state="closed"} 0
@@ -195,7 +202,7 @@ TEST_CASE("prometheus text: a registry renders stably, each family declared once
     CHECK_MESSAGE((comment || line.rfind("strangler_", 0) == 0), line);
   }
   for (const auto& [family, count] : type_lines) CHECK_MESSAGE(count == 1, family);
-  CHECK(type_lines.size() == 16);  // no transitions or build info recorded
+  CHECK(type_lines.size() == 18);  // no transitions or build info recorded
   CHECK(first.find("strangler_upstream_request_duration_seconds_count{target=\"a-svc\"} 2\n") !=
         std::string::npos);
 }
