@@ -44,6 +44,18 @@ PromScrape scrape(Cluster& c) {
   return parsed;
 }
 
+// The router counts a request just after its answer went out, so a scrape sent at once may miss
+// the last one: wait until `total` requests are counted, then scrape.
+PromScrape scrape_after(Cluster& c, double total) {
+  wait_until(
+      [&] {
+        auto res = c.admin_client().Get("/metrics");
+        return res && parse_prometheus(res->body, c.dir()).sum("strangler_requests_total") >= total;
+      },
+      3s);
+  return scrape(c);
+}
+
 // The histogram of one target is well formed: cumulative buckets that never decrease, the +Inf
 // bucket equal to _count, and a _sum. Returns _count.
 double histogram_count(const PromScrape& s, const std::string& target) {
@@ -98,7 +110,7 @@ TEST_CASE("metrics: /metrics parsed by prometheus_client matches the traffic sen
 
   {
     INFO("first scrape: 5 + 3 requests answered by orders, 4 by legacy");
-    auto s = scrape(c);
+    auto s = scrape_after(c, 12);
     CHECK(requests(s, "orders", "2xx") == 5);
     CHECK(requests(s, "orders", "4xx") == 3);
     CHECK(requests(s, "legacy", "2xx") == 4);
@@ -139,7 +151,7 @@ TEST_CASE("metrics: /metrics parsed by prometheus_client matches the traffic sen
   CHECK(reasons["connect-failed"] + reasons["breaker-open"] == 6);
   {
     INFO("second scrape: 6 more answered by legacy as fallbacks");
-    auto s = scrape(c);
+    auto s = scrape_after(c, 18);
     CHECK(s.sum("strangler_fallbacks_total", {{"reason", "connect-failed"}}) ==
           reasons["connect-failed"]);
     CHECK(s.sum("strangler_fallbacks_total", {{"reason", "breaker-open"}}) ==
