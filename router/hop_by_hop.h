@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/ascii_case.h"  // iequals, for the header rules of router/
+
 namespace strangler {
 
 // True for the fixed hop-by-hop names (case-insensitive), Proxy-* included.
@@ -22,8 +24,6 @@ std::vector<std::string_view> connection_tokens(std::string_view connection_valu
 
 // Appends `item` to a comma-separated list header value ("a" + "b" → "a, b").
 std::string append_to_list(std::string_view existing, std::string_view item);
-
-bool iequals(std::string_view a, std::string_view b);
 
 // Without leading and trailing spaces and tabs (HTTP's optional whitespace).
 std::string_view trim(std::string_view s);

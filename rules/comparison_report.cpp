@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "rules/ascii_case.h"
 #include "rules/comparison_store_impl.h"
 #include "rules/json_path_pattern.h"
 #include "rules/method_set.h"
@@ -22,12 +23,6 @@ namespace strangler {
 namespace {
 
 constexpr std::size_t kTopDifferences = 10;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // What decides whether a stored difference still counts.
 struct DifferenceFilter {
@@ -46,7 +41,7 @@ struct DifferenceFilter {
     for (const auto& place : noisy_paths) {
       if (below(path, place)) return false;
     }
-    if (path.substr(0, 7) == "header:") return !headers.count(lower(path.substr(7)));
+    if (path.substr(0, 7) == "header:") return !headers.count(ascii_lowercase(path.substr(7)));
     for (const auto& pattern : paths) {
       if (pattern.matches(path)) return false;
     }
@@ -60,7 +55,7 @@ DifferenceFilter load_filter(sqlite::Database& db, std::int64_t route_id) {
   ignores.bind(1, route_id);
   while (ignores.step()) {
     if (ignores.text(0) == "header") {
-      filter.headers.insert(lower(ignores.text(1)));
+      filter.headers.insert(ascii_lowercase(ignores.text(1)));
     } else {
       try {
         filter.paths.push_back(JsonPathPattern::parse(ignores.text(1)));

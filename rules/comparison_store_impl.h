@@ -31,17 +31,8 @@ struct ComparisonStore::Impl {
   // f inside BEGIN IMMEDIATE, committed; any exception rolls back.
   template <typename F>
   auto write(F&& f) -> decltype(f()) {
-    return guard([&] {
-      sqlite::Transaction transaction(db, sqlite::Transaction::Kind::kImmediate);
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        transaction.commit();
-      } else {
-        auto result = f();
-        transaction.commit();
-        return result;
-      }
-    });
+    return guard(
+        [&] { return sqlite::in_transaction(db, sqlite::Transaction::Kind::kImmediate, f); });
   }
   // f inside one read transaction: one consistent state.
   template <typename F>

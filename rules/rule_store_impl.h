@@ -48,17 +48,8 @@ struct RuleStore::Impl {
   template <typename F>
   auto write(F&& f) -> decltype(f()) {
     require_writable();
-    return guard([&] {
-      sqlite::Transaction transaction(db, sqlite::Transaction::Kind::kImmediate);
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        transaction.commit();
-      } else {
-        auto result = f();
-        transaction.commit();
-        return result;
-      }
-    });
+    return guard(
+        [&] { return sqlite::in_transaction(db, sqlite::Transaction::Kind::kImmediate, f); });
   }
 
   // Runs f inside one read transaction, so that everything it reads is one consistent state.

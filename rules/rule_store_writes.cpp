@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "rules/ascii_case.h"
 #include "rules/route_precedence.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
@@ -17,13 +18,6 @@
 namespace strangler {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 // The canonical methods text a selector asks for; "*" and "ALL" mean every method ("").
 std::optional<std::string> selector_methods(const RouteSelector& selector) {

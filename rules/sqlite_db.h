@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "rules/store_error.h"
 
@@ -133,6 +134,21 @@ class Transaction {
   Database& db_;
   bool done_ = false;
 };
+
+// Runs f inside a transaction of `kind` and commits; an exception from f rolls back. Returns what
+// f returns.
+template <typename F>
+auto in_transaction(Database& db, Transaction::Kind kind, F&& f) -> decltype(f()) {
+  Transaction transaction(db, kind);
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    transaction.commit();
+  } else {
+    auto result = f();
+    transaction.commit();
+    return result;
+  }
+}
 
 // One integer result of constant SQL such as "PRAGMA user_version".
 std::int64_t query_int(Database& db, std::string_view sql);

@@ -3,6 +3,7 @@
 // (user info, a path, a query, a fragment) is refused rather than ignored: a target written as
 // "http://svc/api" would otherwise quietly lose its "/api".
 #include "rules/target_url.h"
+#include "rules/ascii_case.h"
 
 #include <arpa/inet.h>
 
@@ -17,12 +18,6 @@ namespace {
 
 [[noreturn]] void fail(std::string_view url, std::string_view reason) {
   throw RuleError(fmt::format("invalid target URL {:?}: {}", url, reason));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool is_hostname_char(char c) {
@@ -46,7 +41,7 @@ std::string parse_host(std::string_view url, std::string_view host, bool bracket
   if (host.empty()) fail(url, "missing host");
   if (bracketed) {
     if (!valid_address(AF_INET6, host)) fail(url, "invalid IPv6 address");
-    return lower(host);
+    return ascii_lowercase(host);
   }
   for (char c : host) {
     if (!is_hostname_char(c)) fail(url, fmt::format("invalid character {:?} in host", c));
@@ -57,7 +52,7 @@ std::string parse_host(std::string_view url, std::string_view host, bool bracket
   if (host.front() == '.' || host.front() == '-' || host.find("..") != std::string_view::npos) {
     fail(url, "invalid host name");
   }
-  return lower(host);
+  return ascii_lowercase(host);
 }
 
 std::uint16_t parse_port(std::string_view url, std::string_view text) {
@@ -108,7 +103,7 @@ TargetUrl parse_target_url(std::string_view url) {
   if (scheme_end == std::string_view::npos) {
     fail(url, "expected http://host[:port] or https://host[:port]");
   }
-  out.scheme = lower(url.substr(0, scheme_end));
+  out.scheme = ascii_lowercase(url.substr(0, scheme_end));
   if (out.scheme != "http" && out.scheme != "https") fail(url, "scheme must be http or https");
   std::string_view rest = url.substr(scheme_end + 3);
   const auto authority_end = rest.find_first_of("/?#");
