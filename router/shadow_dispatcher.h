@@ -53,11 +53,13 @@ class ShadowDispatcher {
   const ShadowSettings settings_;
   ThreadMetrics& metrics_;
   ShadowAnalyzer& analyzer_;
+  // Declared before io_ so that it outlives it: copies still in flight when the dispatcher stops
+  // are destroyed with io_, and their guards decrement these counts as they go.
+  std::unordered_map<std::string, int> in_flight_;  // by shadow target; shadow thread only
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   UpstreamPool pool_;
   std::atomic<std::size_t> queued_{0};
-  std::unordered_map<std::string, int> in_flight_;  // by shadow target; shadow thread only
   std::thread thread_;
 };
 
