@@ -73,7 +73,7 @@ void ShadowAnalyzer::add_tally(const ShadowTally& tally) {
 
 std::vector<std::string> ShadowAnalyzer::stored_noise(std::int64_t route_id) {
   try {
-    if (store_) return store_->noisy_paths(route_id);
+    if (ensure_store()) return store_->noisy_paths(route_id);
   } catch (const std::exception&) {
     // No remembered noise is no worse than a fresh start: the noise check finds it again.
   }
@@ -93,7 +93,6 @@ void ShadowAnalyzer::loop() {
       tallies.swap(tallies_);
       last_round = stopping_;
     }
-    ensure_store();
     for (auto& result : batch) {
       auto built = builder.build(result);
       metrics_.record_shadow(built.comparison.route, event_of(built.comparison.outcome));
@@ -108,8 +107,9 @@ void ShadowAnalyzer::loop() {
   }
 }
 
-// Opened lazily and reopened after a failure, so a database that is briefly unavailable at
-// start costs a few retries, not the comparisons of the whole run.
+// Opened only when there is something to write or to seed (a router without shadowed routes never
+// opens it), and reopened after a failure, so a database that is briefly unavailable costs a few
+// retries, not the comparisons of the whole run.
 bool ShadowAnalyzer::ensure_store() {
   if (store_) return true;
   try {
