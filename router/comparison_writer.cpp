@@ -29,8 +29,7 @@ void ComparisonWriter::add_noise(NoisyPath noise) {
 }
 
 bool ComparisonWriter::due(TimePoint now) const {
-  bool waiting = !comparisons_.empty() || !tallies_.empty() || !noise_.empty();
-  return waiting && (comparisons_.size() >= settings_.batch_rows ||
+  return !idle() && (comparisons_.size() >= settings_.batch_rows ||
                      now - last_flush_ >= settings_.flush_interval);
 }
 

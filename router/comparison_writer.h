@@ -49,6 +49,8 @@ class ComparisonWriter {
   bool flush(const BatchSink& sink, TimePoint now, std::string& error);
 
   std::size_t pending() const { return comparisons_.size(); }
+  // True when nothing at all waits to be written (no comparison, tally or noise).
+  bool idle() const { return comparisons_.empty() && tallies_.empty() && noise_.empty(); }
   std::uint64_t dropped() const { return dropped_; }  // comparisons lost to max_pending
   std::uint64_t written() const { return written_; }
 

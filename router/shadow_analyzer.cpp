@@ -103,7 +103,7 @@ void ShadowAnalyzer::loop() {
     metrics_.record_shadow_write_drops(writer_.dropped() - write_drops_reported_);
     write_drops_reported_ = writer_.dropped();
     auto now = std::chrono::steady_clock::now();
-    if (last_round || writer_.due(now)) flush(now);
+    if (writer_.due(now) || (last_round && !writer_.idle())) flush(now);
   }
 }
 
