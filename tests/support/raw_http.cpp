@@ -70,6 +70,24 @@ Fd connect_loopback(std::uint16_t port, std::chrono::milliseconds timeout) {
   return fd;
 }
 
+Fd listen_loopback(std::string_view owner, std::uint16_t& port) {
+  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listener) throw std::runtime_error(std::string(owner) + ": socket failed");
+  int one = 1;
+  ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listener.get(), 128) != 0) {
+    throw std::runtime_error(std::string(owner) + ": bind/listen: " + std::strerror(errno));
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
+  return listener;
+}
+
 std::uint16_t unused_loopback_port() {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   auto addr = loopback(0);

@@ -39,6 +39,10 @@ class Fd {
 // Connects to 127.0.0.1:port within `timeout`; throws on failure.
 Fd connect_loopback(std::uint16_t port, std::chrono::milliseconds timeout);
 
+// A non-blocking listening socket on 127.0.0.1, port chosen by the kernel (stored in `port`);
+// throws naming `owner` on failure.
+Fd listen_loopback(std::string_view owner, std::uint16_t& port);
+
 // A port on 127.0.0.1 that nothing listens on (bound, then released).
 std::uint16_t unused_loopback_port();
 

@@ -38,21 +38,7 @@ RecordingUpstream::RecordingUpstream(Responder responder) : responder_(std::move
       return response(200, {{"Content-Type", "text/plain"}}, "ok");
     };
   }
-  listener_ = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!listener_) throw std::runtime_error("RecordingUpstream: socket failed");
-  int one = 1;
-  ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener_.get(), 128) != 0) {
-    throw std::runtime_error(std::string("RecordingUpstream: bind/listen: ") +
-                             std::strerror(errno));
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  listener_ = listen_loopback("RecordingUpstream", port_);
   thread_ = std::thread([this] { run(); });
 }
 
