@@ -12,12 +12,6 @@
 
 namespace strangler {
 
-bool is_disconnect(const boost::system::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == http::error::partial_message;
-}
-
 ClientSession::ClientSession(tcp::socket socket, WorkerContext& worker)
     : stream_(std::move(socket)), worker_(worker), scratch_(worker.options.relay_buffer) {
   boost::system::error_code ec;

@@ -21,8 +21,6 @@ namespace strangler {
 using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
 
-bool is_disconnect(const boost::system::error_code& ec);
-
 // What a shadowed request keeps of itself and of the primary's answer while they pass through.
 struct ShadowCapture {
   CopiedRequest request;

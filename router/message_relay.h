@@ -15,6 +15,13 @@
 
 namespace strangler {
 
+// The peer went away (closed, reset, or ended mid-message), as opposed to sending something wrong.
+inline bool is_disconnect(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == http::error::partial_message;
+}
+
 struct RelayResult {
   boost::system::error_code ec;
   bool read_side = false;  // the error came from the input connection (else from the output)

@@ -120,8 +120,6 @@ std::string_view error_name(http::status status) {
       return "uri too long";
     case http::status::request_header_fields_too_large:
       return "request header fields too large";
-    case http::status::not_implemented:
-      return "not implemented";
     default:
       return "bad request";
   }

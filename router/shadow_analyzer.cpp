@@ -62,8 +62,19 @@ void ShadowAnalyzer::submit(ShadowResult result) {
       return;
     }
   }
-  metrics_.record_shadow(result.job.route->pattern.text(), ShadowEvent::dropped);
-  add_tally({result.job.route->id, result.job.route->pattern.text(), 1, 0});
+  count_dropped(*result.job.route, metrics_);
+}
+
+void ShadowAnalyzer::count_dropped(const Route& route, ThreadMetrics& metrics) {
+  auto text = route.pattern.text();
+  metrics.record_shadow(text, ShadowEvent::dropped);
+  add_tally({route.id, std::move(text), 1, 0});
+}
+
+void ShadowAnalyzer::count_skipped(const Route& route, ThreadMetrics& metrics) {
+  auto text = route.pattern.text();
+  metrics.record_shadow(text, ShadowEvent::skipped);
+  add_tally({route.id, std::move(text), 0, 1});
 }
 
 void ShadowAnalyzer::add_tally(const ShadowTally& tally) {

@@ -38,10 +38,13 @@ class ShadowAnalyzer {
 
   // Any thread; never blocks for long. A full queue drops the result (counted as dropped).
   void submit(ShadowResult result);
-  // Any thread: copies not sent (dropped) or not mirrored (skipped), added to the route's tally.
-  void add_tally(const ShadowTally& tally);
+  // Any thread: a copy not sent or not compared (dropped), or a sampled request not mirrored
+  // (skipped), counted in `metrics` (the caller's shard) and in the route's stored tally.
+  void count_dropped(const Route& route, ThreadMetrics& metrics);
+  void count_skipped(const Route& route, ThreadMetrics& metrics);
 
  private:
+  void add_tally(const ShadowTally& tally);
   void loop();
   bool ensure_store();
   void flush(std::chrono::steady_clock::time_point now);

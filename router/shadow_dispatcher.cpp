@@ -36,20 +36,14 @@ void ShadowDispatcher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ShadowDispatcher::drop(const Route& route, ThreadMetrics& metrics) {
-  metrics.record_shadow(route.pattern.text(), ShadowEvent::dropped);
-  analyzer_.add_tally({route.id, route.pattern.text(), 1, 0});
-}
-
 void ShadowDispatcher::skip(const Route& route, ThreadMetrics& caller) {
-  caller.record_shadow(route.pattern.text(), ShadowEvent::skipped);
-  analyzer_.add_tally({route.id, route.pattern.text(), 0, 1});
+  analyzer_.count_skipped(route, caller);
 }
 
 void ShadowDispatcher::submit(ShadowJob job, ThreadMetrics& caller) {
   if (queued_.fetch_add(1, std::memory_order_relaxed) >= settings_.queue_capacity) {
     queued_.fetch_sub(1, std::memory_order_relaxed);
-    drop(*job.route, caller);
+    analyzer_.count_dropped(*job.route, caller);
     return;
   }
   asio::post(io_, [this, job = std::move(job)]() mutable {
@@ -65,7 +59,7 @@ asio::awaitable<void> ShadowDispatcher::run(ShadowJob job) {
   auto state = runtime.breaker.snapshot(std::chrono::steady_clock::now()).state;
   int& in_flight = in_flight_[shadow_target.target.name];
   if (state != BreakerState::closed || in_flight >= settings_.max_in_flight_per_target) {
-    drop(*job.route, metrics_);
+    analyzer_.count_dropped(*job.route, metrics_);
     co_return;
   }
   ++in_flight;

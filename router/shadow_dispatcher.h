@@ -48,7 +48,6 @@ class ShadowDispatcher {
 
  private:
   asio::awaitable<void> run(ShadowJob job);
-  void drop(const Route& route, ThreadMetrics& metrics);
 
   const ShadowSettings settings_;
   ThreadMetrics& metrics_;

@@ -43,12 +43,7 @@ http::request<http::string_body> build_request(
 
 const char* describe_error(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timeout";
-  if (ec == asio::error::eof || ec == http::error::end_of_stream ||
-      ec == http::error::partial_message || ec == asio::error::connection_reset ||
-      ec == asio::error::broken_pipe) {
-    return "reset";
-  }
-  return "bad-response";
+  return is_disconnect(ec) ? "reset" : "bad-response";
 }
 
 // Reads the rest of the answer's body into `capture`, discarding bytes past its limit.

@@ -45,4 +45,15 @@ const char* outcome_name(ComparisonOutcome outcome) {
   return "mismatch";
 }
 
+bool parse_outcome(std::string_view name, ComparisonOutcome& outcome) {
+  for (ComparisonOutcome o :
+       {ComparisonOutcome::match, ComparisonOutcome::mismatch, ComparisonOutcome::shadow_error}) {
+    if (name == outcome_name(o)) {
+      outcome = o;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace strangler

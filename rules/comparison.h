@@ -53,6 +53,8 @@ enum class ComparisonOutcome {
   shadow_error,  // the shadow failed, reset or timed out; nothing compared
 };
 const char* outcome_name(ComparisonOutcome outcome);  // "match", "mismatch", "shadow_error"
+// The inverse; false (and `outcome` unchanged) for an unknown word.
+bool parse_outcome(std::string_view name, ComparisonOutcome& outcome);
 
 struct Comparison {
   std::int64_t id = 0;  // assigned by the store

@@ -99,10 +99,7 @@ Comparison comparison_from_row(const sqlite::Statement& row) {
   c.shadow_status = row.int32(9);
   c.primary_ms = row.real(10);
   c.shadow_ms = row.real(11);
-  std::string outcome = row.text(12);
-  c.outcome = outcome == "shadow_error" ? ComparisonOutcome::shadow_error
-              : outcome == "mismatch"   ? ComparisonOutcome::mismatch
-                                        : ComparisonOutcome::match;
+  parse_outcome(row.text(12), c.outcome);
   c.error = row.text(13);
   c.primary_headers = row.text(14);
   c.shadow_headers = row.text(15);
