@@ -60,7 +60,8 @@ void RulesReloader::open_store() {
 
 void RulesReloader::load_initial() {
   open_store();
-  publish(store_->load_rule_set());
+  auto started = std::chrono::steady_clock::now();
+  publish({store_->load_rule_set(), std::nullopt}, started);
 }
 
 void RulesReloader::start() {
@@ -90,7 +91,10 @@ void RulesReloader::poll_once() {
     // A failed read may mean the file was replaced or repaired: start from a fresh connection.
     if (store_ && identify(db_path_) != identity_) store_.reset();  // replaced or rewritten
     if (!store_) open_store();
-    if (force_reload_ || store_->rules_version() != version_) publish(store_->load_rule_set());
+    if (force_reload_ || store_->rules_version() != version_) {
+      auto started = std::chrono::steady_clock::now();
+      publish(read_rules(), started);
+    }
     if (!problem_.empty()) report_problem("");
   } catch (const std::exception& e) {
     store_.reset();
@@ -99,22 +103,45 @@ void RulesReloader::poll_once() {
   }
 }
 
-void RulesReloader::publish(RuleSet rules) {
-  auto version = rules.version;
-  auto started = std::chrono::steady_clock::now();
+RulesReloader::Read RulesReloader::read_rules() {
+  if (table_ && !force_reload_) {
+    if (auto changes = store_->load_changes_since(table_->rules().change_seq)) {
+      auto touched = changes->touched_ids.size();
+      return {apply_changes(table_->rules(), std::move(*changes)), touched};
+    }
+  }
+  return {store_->load_rule_set(), std::nullopt};
+}
+
+namespace {
+
+long long ms_between(std::chrono::steady_clock::time_point from,
+                     std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+}  // namespace
+
+void RulesReloader::publish(Read read, std::chrono::steady_clock::time_point started) {
+  auto version = read.rules.version;
+  auto built_from = std::chrono::steady_clock::now();
   auto state = std::make_shared<RoutingState>();
-  state->table = RouteTable::build(std::move(rules));
+  state->table = RouteTable::build(std::move(read.rules), table_.get());
   std::vector<std::string> fresh;
-  state->runtimes = runtimes_.sync(*state->table, started, &fresh);
+  state->runtimes = runtimes_.sync(*state->table, built_from, &fresh);
   for (const auto& name : fresh) metrics_.set_breaker_state(name, BreakerState::closed);
   snapshot_.publish(state);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
+  auto done = std::chrono::steady_clock::now();
   if (version_ >= 0) {
-    log_line(fmt::format("rules reloaded: version {} -> {} ({} routes, built in {} ms)", version_,
-                         version, state->table->rules().routes.size(), took.count()));
+    log_line(fmt::format(
+        "rules reloaded: version {} -> {} ({} routes; read {} in {} ms, built in {} ms{})",
+        version_, version, state->table->rules().routes.size(),
+        read.touched ? fmt::format("{} changed", *read.touched) : std::string("all"),
+        ms_between(started, built_from), ms_between(built_from, done),
+        table_ && state->table->shares_trie_with(*table_) ? ", trie reused" : ""));
     metrics_.record_rules_reload();
   }
+  table_ = state->table;
   metrics_.set_rules_version(version);
   version_ = version;
   force_reload_ = false;

@@ -15,6 +15,7 @@
 // costs about two cache misses: the edge slot and the child's node record.
 #include "rules/route_table.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -248,11 +249,22 @@ struct RouteTable::Trie {
 RouteTable::RouteTable() = default;
 RouteTable::~RouteTable() = default;
 
-std::shared_ptr<const RouteTable> RouteTable::build(RuleSet rules) {
+namespace {
+
+bool same_shape(const std::vector<Route>& a, const std::vector<Route>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Route& x, const Route& y) {
+    return x.pattern == y.pattern && x.methods == y.methods;
+  });
+}
+
+}  // namespace
+
+std::shared_ptr<const RouteTable> RouteTable::build(RuleSet rules, const RouteTable* previous) {
   std::shared_ptr<RouteTable> table(new RouteTable());
   table->rules_ = std::move(rules);
   table->compile_targets();
-  table->compile_routes();
+  const bool reuse = previous && same_shape(previous->rules_.routes, table->rules_.routes);
+  table->compile_routes(reuse ? previous->trie_ : nullptr);
   return table;
 }
 
@@ -280,7 +292,7 @@ void RouteTable::compile_targets() {
   default_route_ = CompiledRoute{nullptr, *legacy, 0};
 }
 
-void RouteTable::compile_routes() {
+void RouteTable::compile_routes(std::shared_ptr<const Trie> trie) {
   std::unordered_map<std::string_view, std::size_t> index_of;
   for (std::size_t i = 0; i < targets_.size(); ++i) index_of[targets_[i].target.name] = i;
   const auto resolve = [&](const Route& route, const std::string& name) {
@@ -307,13 +319,14 @@ void RouteTable::compile_routes() {
       }
     }
     if (route.shadow) compiled.shadow_index = resolve(route, route.shadow->target);
+    routes_.push_back(std::move(compiled));
+    if (trie) continue;  // the routes of `trie` had this shape, and were checked then
     if (const auto other = builder.find_ambiguous(route, rules_.routes)) {
       throw RuleError(conflict_message(rules_.routes[*other], route));
     }
     builder.add(route, i);
-    routes_.push_back(compiled);
   }
-  trie_ = std::make_unique<Trie>(Trie{builder.finish()});
+  trie_ = trie ? std::move(trie) : std::make_shared<const Trie>(Trie{builder.finish()});
 }
 
 const CompiledRoute& RouteTable::match(std::string_view method,

@@ -53,7 +53,12 @@ class RouteTable {
   // target (or split, fallback or shadow target), no "legacy" target, two targets with one name, an
   // unparsable target URL, or two ambiguous routes (the message names both; see
   // route_precedence.h).
-  static std::shared_ptr<const RouteTable> build(RuleSet rules);
+  //
+  // With `previous`, a table built from the same routes in shape (each route's pattern and
+  // methods, in the same order) shares its trie instead of building and checking one again: a
+  // change of targets, splits, fallbacks or shadows (a flip) then costs one pass over the routes.
+  static std::shared_ptr<const RouteTable> build(RuleSet rules,
+                                                 const RouteTable* previous = nullptr);
 
   // The most specific route admitting (method, normalized_path), or the default route (which
   // sends everything to "legacy"). Never null. `normalized_path` is what normalize_path returned;
@@ -65,6 +70,8 @@ class RouteTable {
   std::size_t target_count() const { return targets_.size(); }
   const RuleSet& rules() const { return rules_; }
   std::int64_t version() const { return rules_.version; }
+  // True when this table reuses `other`'s trie (see build).
+  bool shares_trie_with(const RouteTable& other) const { return trie_ == other.trie_; }
 
   ~RouteTable();
   RouteTable(const RouteTable&) = delete;
@@ -74,13 +81,15 @@ class RouteTable {
   struct Trie;
   RouteTable();
   void compile_targets();  // fills targets_ and default_route_
-  void compile_routes();   // fills routes_ and the trie; refuses ambiguous routes
+  // Fills routes_, and the trie unless `trie` is given (routes of the same shape); refuses
+  // ambiguous routes.
+  void compile_routes(std::shared_ptr<const Trie> trie);
 
   RuleSet rules_;
   std::vector<CompiledTarget> targets_;
   std::vector<CompiledRoute> routes_;  // parallel to rules_.routes
   CompiledRoute default_route_;
-  std::unique_ptr<Trie> trie_;
+  std::shared_ptr<const Trie> trie_;
 };
 
 }  // namespace strangler

@@ -101,8 +101,11 @@ inline std::optional<std::string> effective_fallback(const Route& route, std::st
 
 struct RuleSet {
   std::int64_t version = 0;
+  // The last entry of the store's route change log this set includes (0: none); a reload asks
+  // for the routes changed after it (rule_set_changes.h).
+  std::int64_t change_seq = 0;
   std::vector<Target> targets;
-  std::vector<Route> routes;
+  std::vector<Route> routes;  // in route_order (rule_set_changes.h)
 };
 
 }  // namespace strangler

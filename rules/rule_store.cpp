@@ -20,6 +20,9 @@ namespace strangler {
 namespace {
 
 constexpr const char* kVersionKey = "rules_version";
+// Route change log entries kept by writers: far more than a reloader polling every 250 ms falls
+// behind by, few enough that the log stays small.
+constexpr std::int64_t kRouteChangesKept = 10'000;
 
 ChangeRecord change_from_row(const sqlite::Statement& row) {
   return ChangeRecord{row.int64(0),          row.text(1),          row.text(2), row.text(3),
@@ -161,6 +164,41 @@ std::vector<Route> RuleStore::Impl::read_routes() {
   return routes;
 }
 
+std::int64_t RuleStore::Impl::read_change_seq() {
+  auto select = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = ?1");
+  select.bind(1, "route_changes");
+  return select.step() ? select.int64(0) : 0;
+}
+
+bool RuleStore::Impl::change_log_reaches(std::int64_t change_seq) {
+  const std::int64_t last = read_change_seq();
+  if (change_seq == last) return true;
+  if (change_seq > last) return false;  // another file, or a log that was reset
+  auto select = db.prepare("SELECT MIN(seq) FROM route_changes");
+  select.step();
+  const auto first = select.optional_int64(0);
+  return first && *first <= change_seq + 1;
+}
+
+std::vector<std::int64_t> RuleStore::Impl::read_touched_ids(std::int64_t change_seq) {
+  auto select = db.prepare("SELECT DISTINCT route_id FROM route_changes WHERE seq > ?1 ORDER BY 1");
+  select.bind(1, change_seq);
+  std::vector<std::int64_t> ids;
+  while (select.step()) ids.push_back(select.int64(0));
+  return ids;
+}
+
+std::vector<Route> RuleStore::Impl::read_routes_touched(std::int64_t change_seq) {
+  auto select = db.prepare(
+      STRANGLER_SELECT_ROUTES
+      " WHERE id IN (SELECT route_id FROM route_changes WHERE seq > ?1)" STRANGLER_ROUTE_ORDER);
+  select.bind(1, change_seq);
+  std::vector<Route> routes;
+  while (select.step()) routes.push_back(route_from_row(select));
+  attach_ignores(routes);
+  return routes;
+}
+
 std::vector<Route> RuleStore::Impl::read_routes_with_pattern(const std::string& pattern) {
   auto select =
       db.prepare(STRANGLER_SELECT_ROUTES " WHERE pattern = ?1 ORDER BY exact DESC, methods");
@@ -251,6 +289,9 @@ std::int64_t RuleStore::Impl::record(const ChangeContext& ctx, std::string_view 
   auto bump = db.prepare("UPDATE meta SET value = value + 1 WHERE key = ?1");
   bump.bind(1, kVersionKey);
   bump.run();
+  auto trim = db.prepare("DELETE FROM route_changes WHERE seq <= ?1");
+  trim.bind(1, read_change_seq() - kRouteChangesKept);
+  trim.run();
   return id;
 }
 
@@ -347,9 +388,23 @@ RuleSet RuleStore::load_rule_set() {
   return impl_->read([&] {
     RuleSet rules;
     rules.version = impl_->read_version();
+    rules.change_seq = impl_->read_change_seq();
     rules.targets = impl_->read_targets();
     rules.routes = impl_->read_routes();
     return rules;
+  });
+}
+
+std::optional<RuleSetChanges> RuleStore::load_changes_since(std::int64_t change_seq) {
+  return impl_->read([&]() -> std::optional<RuleSetChanges> {
+    if (!impl_->change_log_reaches(change_seq)) return std::nullopt;
+    RuleSetChanges changes;
+    changes.version = impl_->read_version();
+    changes.change_seq = impl_->read_change_seq();
+    changes.targets = impl_->read_targets();
+    changes.touched_ids = impl_->read_touched_ids(change_seq);
+    changes.routes = impl_->read_routes_touched(change_seq);
+    return changes;
   });
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "rules/rule_set.h"
+#include "rules/rule_set_changes.h"
 #include "rules/store_error.h"
 
 namespace strangler {
@@ -180,6 +181,10 @@ class RuleStore {
 
   // Targets, routes and version read in one transaction, so they are consistent with each other.
   RuleSet load_rule_set();
+  // What changed after `change_seq` (the RuleSet::change_seq of the set it will apply to), read
+  // in one transaction: the version, all targets, and only the routes written since. nullopt
+  // when the change log no longer reaches back that far; load_rule_set then.
+  std::optional<RuleSetChanges> load_changes_since(std::int64_t change_seq);
   // Bumped by every rule change; cheap to poll.
   std::int64_t rules_version();
 

@@ -95,6 +95,13 @@ struct RuleStore::Impl {
   // target), if any.
   void require_unused(const std::string& name, std::string_view prefix);
   std::int64_t read_version();
+  // The last route change log entry ever written (0: none), and whether every entry after
+  // `change_seq` is still in the log (writers trim its oldest entries).
+  std::int64_t read_change_seq();
+  bool change_log_reaches(std::int64_t change_seq);
+  // Ids of routes written after `change_seq`, sorted; and those routes' current rows.
+  std::vector<std::int64_t> read_touched_ids(std::int64_t change_seq);
+  std::vector<Route> read_routes_touched(std::int64_t change_seq);
 
   // Writes (rule_store_rows.cpp); callers hold a write transaction.
   void insert_target(const Target& target);

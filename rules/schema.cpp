@@ -178,6 +178,36 @@ CREATE TABLE diff_noise (
   PRIMARY KEY (route_id, path)
 ) WITHOUT ROWID;
 )sql"},
+    // The route change log (issue 5): every write to a route or its diff ignores appends the
+    // route's id, whoever writes (stranglerctl, an undo, or plain SQL), so the router can reload
+    // only the routes that changed since the last sequence number it saw. Writers trim the log
+    // (RuleStore keeps the newest 10,000 entries); a reader that finds a gap loads everything.
+    {4, R"sql(
+CREATE TABLE route_changes (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  route_id INTEGER NOT NULL
+);
+CREATE TRIGGER routes_insert_logged AFTER INSERT ON routes BEGIN
+  INSERT INTO route_changes (route_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER routes_update_logged AFTER UPDATE ON routes BEGIN
+  INSERT INTO route_changes (route_id) VALUES (OLD.id);
+  INSERT INTO route_changes (route_id) SELECT NEW.id WHERE NEW.id <> OLD.id;
+END;
+CREATE TRIGGER routes_delete_logged AFTER DELETE ON routes BEGIN
+  INSERT INTO route_changes (route_id) VALUES (OLD.id);
+END;
+CREATE TRIGGER diff_ignores_insert_logged AFTER INSERT ON diff_ignores BEGIN
+  INSERT INTO route_changes (route_id) VALUES (NEW.route_id);
+END;
+CREATE TRIGGER diff_ignores_update_logged AFTER UPDATE ON diff_ignores BEGIN
+  INSERT INTO route_changes (route_id) VALUES (OLD.route_id);
+  INSERT INTO route_changes (route_id) SELECT NEW.route_id WHERE NEW.route_id <> OLD.route_id;
+END;
+CREATE TRIGGER diff_ignores_delete_logged AFTER DELETE ON diff_ignores BEGIN
+  INSERT INTO route_changes (route_id) VALUES (OLD.route_id);
+END;
+)sql"},
 };
 
 }  // namespace

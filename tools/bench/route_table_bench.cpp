@@ -1,5 +1,6 @@
-// route_table_bench: how long RouteTable::match() takes with 10, 1,000 and 100,000 routes, and
-// how long RouteTable::build() takes for 100,000 routes.
+// route_table_bench: how long RouteTable::match() takes with 10, 1,000 and 100,000 routes, how
+// long RouteTable::build() takes for 100,000 routes, and how long a reload after a flip takes
+// (the changed route merged into the previous set, the trie shared).
 //
 // Routes are generated from a few realistic shapes ("/svc123/items/*/sub", "/api/svc7/orders/*",
 // depth 2 to 5, some exact, some limited to methods); request paths are a fixed mix of hits (a
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "rules/route_table.h"
+#include "rules/rule_set_changes.h"
 
 namespace {
 
@@ -132,6 +134,28 @@ void BM_Build(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Build)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// A reload after a flip: one route's target changed, everything merged from the previous set
+// (what RulesReloader does with the store's change log) and the previous trie shared.
+void BM_RebuildAfterFlip(benchmark::State& state) {
+  const RuleSet rules = make_rules(static_cast<std::size_t>(state.range(0)));
+  const auto previous = RouteTable::build(rules);
+  strangler::RuleSetChanges flip;
+  flip.targets = rules.targets;
+  Route flipped = rules.routes[rules.routes.size() / 2];
+  flipped.target = flipped.target == "svc0" ? "svc1" : "svc0";
+  flip.touched_ids = {flipped.id};
+  flip.routes = {flipped};
+  for (auto _ : state) {
+    auto table =
+        RouteTable::build(strangler::apply_changes(previous->rules(), flip), previous.get());
+    benchmark::DoNotOptimize(table.get());
+    state.PauseTiming();
+    table.reset();
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_RebuildAfterFlip)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

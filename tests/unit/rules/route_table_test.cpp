@@ -304,3 +304,49 @@ TEST_CASE("fallbacks resolve per side: legacy by default, none, or a named targe
   broken.routes = {bad};
   CHECK_THROWS_AS(RouteTable::build(broken), RuleError);
 }
+
+TEST_CASE("a table built from routes of the same shape shares the previous trie") {
+  auto rules = base_rules();
+  rules.routes = {route(1, "/orders", "legacy"),
+                  route(2, "/orders/*/lines", "orders", false, "GET"),
+                  route(3, "/pay", "legacy", true)};
+  const auto previous = RouteTable::build(rules);
+
+  SUBCASE("a flip: other targets, same patterns and methods") {
+    auto flipped = rules;
+    flipped.routes[0].target = "orders";
+    flipped.routes[2].target = "payments";
+    flipped.routes[2].split_target = "orders";
+    flipped.routes[2].split_percent = 10;
+    const auto table = RouteTable::build(flipped, previous.get());
+    CHECK(table->shares_trie_with(*previous));
+    const auto& orders = table->match("GET", "/orders/7");
+    CHECK(orders.route->id == 1);
+    CHECK(table->target(orders.target_index).target.name == "orders");
+    CHECK(table->target(table->match("GET", "/pay").target_index).target.name == "payments");
+    CHECK(matched(*table, "GET", "/orders/7/lines") == 2);
+    CHECK(matched(*table, "POST", "/orders/7/lines") == 1);
+    // The previous table still answers as before.
+    CHECK(previous->target(previous->match("GET", "/orders/7").target_index).target.name ==
+          "legacy");
+  }
+  SUBCASE("another pattern, other methods, or another route count build a new trie") {
+    auto moved = rules;
+    moved.routes[1].pattern = parse_pattern("/orders/*/items", false);
+    auto methods = rules;
+    methods.routes[1].methods = MethodSet::parse("GET,POST");
+    auto fewer = rules;
+    fewer.routes.pop_back();
+    for (const auto* changed : {&moved, &methods, &fewer}) {
+      const auto table = RouteTable::build(*changed, previous.get());
+      CHECK_FALSE(table->shares_trie_with(*previous));
+    }
+    CHECK(matched(*RouteTable::build(moved, previous.get()), "GET", "/orders/7/items") == 2);
+    CHECK(matched(*RouteTable::build(methods, previous.get()), "POST", "/orders/7/lines") == 2);
+  }
+  SUBCASE("an unknown target is refused even when the trie is shared") {
+    auto unknown = rules;
+    unknown.routes[0].target = "nowhere";
+    CHECK_THROWS_AS(RouteTable::build(unknown, previous.get()), RuleError);
+  }
+}
