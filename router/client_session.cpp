@@ -93,6 +93,10 @@ void ClientSession::route(RequestParser& parser, std::string_view path,
   ctx_.upstream_target = target.asterisk ? "*" : std::string(path);
   if (target.has_query) ctx_.upstream_target.append("?").append(target.query);
   if (wants_shadow(match, to_std(request.method_string()), path, target)) {
+    if (!worker_.shadow->has_room()) {
+      worker_.shadow->drop(*match.route, worker_.metrics);
+      return;
+    }
     auto limit = worker_.shadow->settings().max_body;
     ctx_.shadow.emplace();
     ctx_.shadow->request_body.limit = limit;

@@ -1,8 +1,11 @@
 // ShadowAnalyzer; see shadow_analyzer.h.
 #include "router/shadow_analyzer.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "router/background_thread.h"
 #include "router/comparison_builder.h"
 #include "router/log.h"
 #include "rules/comparison_store.h"
@@ -25,6 +28,13 @@ ShadowEvent event_of(ComparisonOutcome outcome) {
 
 // A batch that waits for a busy database must not hold the analyzer for long: it retries later.
 constexpr std::chrono::milliseconds kBusyTimeout{200};
+// The analyzer takes what queued every tick, or as soon as a quarter of the queue is used: waking
+// it for every result cost a futex call per shadowed request.
+constexpr std::chrono::milliseconds kTick{20};
+
+std::size_t wake_at(std::size_t capacity) {
+  return std::max<std::size_t>(1, capacity / 4);
+}
 
 }  // namespace
 
@@ -40,7 +50,10 @@ ShadowAnalyzer::~ShadowAnalyzer() {
 }
 
 void ShadowAnalyzer::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    become_background_thread("shadow-compare");
+    loop();
+  });
 }
 
 void ShadowAnalyzer::stop() {
@@ -58,7 +71,7 @@ void ShadowAnalyzer::submit(ShadowResult result) {
     std::lock_guard lock(mutex_);
     if (queue_.size() < settings_.queue_capacity && !stopping_) {
       queue_.push_back(std::move(result));
-      wake_.notify_one();
+      if (queue_.size() == wake_at(settings_.queue_capacity)) wake_.notify_one();
       return;
     }
   }
@@ -98,8 +111,9 @@ void ShadowAnalyzer::loop() {
     std::vector<ShadowTally> tallies;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, settings_.writer.flush_interval,
-                     [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait_for(lock, std::min(kTick, settings_.writer.flush_interval), [&] {
+        return stopping_ || queue_.size() >= wake_at(settings_.queue_capacity);
+      });
       batch.swap(queue_);
       tallies.swap(tallies_);
       last_round = stopping_;

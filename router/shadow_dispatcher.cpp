@@ -1,6 +1,7 @@
 // ShadowDispatcher; see shadow_dispatcher.h.
 #include "router/shadow_dispatcher.h"
 
+#include "router/background_thread.h"
 #include "router/shadow_exchange.h"
 
 namespace strangler {
@@ -27,7 +28,10 @@ ShadowDispatcher::~ShadowDispatcher() {
 }
 
 void ShadowDispatcher::start() {
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    become_background_thread("shadow-send");
+    io_.run();
+  });
 }
 
 void ShadowDispatcher::stop() {
@@ -40,10 +44,14 @@ void ShadowDispatcher::skip(const Route& route, ThreadMetrics& caller) {
   analyzer_.count_skipped(route, caller);
 }
 
+void ShadowDispatcher::drop(const Route& route, ThreadMetrics& caller) {
+  analyzer_.count_dropped(route, caller);
+}
+
 void ShadowDispatcher::submit(ShadowJob job, ThreadMetrics& caller) {
   if (queued_.fetch_add(1, std::memory_order_relaxed) >= settings_.queue_capacity) {
     queued_.fetch_sub(1, std::memory_order_relaxed);
-    analyzer_.count_dropped(*job.route, caller);
+    drop(*job.route, caller);
     return;
   }
   asio::post(io_, [this, job = std::move(job)]() mutable {
@@ -59,7 +67,7 @@ asio::awaitable<void> ShadowDispatcher::run(ShadowJob job) {
   auto state = runtime.breaker.snapshot(std::chrono::steady_clock::now()).state;
   int& in_flight = in_flight_[shadow_target.target.name];
   if (state != BreakerState::closed || in_flight >= settings_.max_in_flight_per_target) {
-    analyzer_.count_dropped(*job.route, metrics_);
+    drop(*job.route, metrics_);
     co_return;
   }
   ++in_flight;

@@ -43,6 +43,12 @@ class ShadowDispatcher {
 
   // Any I/O thread; never blocks. `caller` is the calling thread's metrics shard.
   void submit(ShadowJob job, ThreadMetrics& caller);
+  // Any I/O thread: true when a copy submitted now would not be dropped for a full queue, so a
+  // request is captured only when its copy has a chance (else drop() it at once).
+  bool has_room() const {
+    return queued_.load(std::memory_order_relaxed) < settings_.queue_capacity;
+  }
+  void drop(const Route& route, ThreadMetrics& caller);
   // Any I/O thread: a sampled request that could not be mirrored (body too big, primary failed).
   void skip(const Route& route, ThreadMetrics& caller);
 

@@ -26,12 +26,25 @@ constexpr std::chrono::milliseconds kDefaultWriterBusyTimeout{5000};
 // Drop/skip tallies older than this are deleted with each batch: a report can look back 30 days.
 constexpr std::int64_t kTallyKeepMinutes = 30 * 24 * 60;
 
-void insert_comparison(sqlite::Database& db, const Comparison& c) {
-  auto insert = db.prepare(
-      "INSERT INTO comparisons (at, at_ms, route_id, route, method, request_target, "
-      "primary_target, shadow_target, primary_status, shadow_status, primary_ms, shadow_ms, "
-      "outcome, error, primary_headers, shadow_headers, primary_body, shadow_body) VALUES "
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+// The statements a batch runs per comparison, prepared once per batch: parsing them for every row
+// cost more than inserting it.
+struct ComparisonInserts {
+  explicit ComparisonInserts(sqlite::Database& db)
+      : comparison(db.prepare(
+            "INSERT INTO comparisons (at, at_ms, route_id, route, method, request_target, "
+            "primary_target, shadow_target, primary_status, shadow_status, primary_ms, shadow_ms, "
+            "outcome, error, primary_headers, shadow_headers, primary_body, shadow_body) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")),
+        difference(db.prepare(
+            "INSERT INTO comparison_differences (comparison_id, seq, path, kind, primary_value, "
+            "shadow_value, noisy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) {}
+  sqlite::Statement comparison;
+  sqlite::Statement difference;
+};
+
+void insert_comparison(sqlite::Database& db, ComparisonInserts& inserts, const Comparison& c) {
+  auto& insert = inserts.comparison;
+  insert.reset();
   std::string at = c.at.empty() ? utc_now_rfc3339(true) : c.at;
   insert.bind(1, at).bind(2, parse_rfc3339_ms(at).value_or(now_unix_ms())).bind(3, c.route_id);
   insert.bind(4, c.route).bind(5, c.method).bind(6, c.target).bind(7, c.primary_target);
@@ -41,9 +54,7 @@ void insert_comparison(sqlite::Database& db, const Comparison& c) {
   insert.bind(17, c.primary_body).bind(18, c.shadow_body);
   insert.run();
   std::int64_t id = db.last_insert_rowid();
-  auto difference = db.prepare(
-      "INSERT INTO comparison_differences (comparison_id, seq, path, kind, primary_value, "
-      "shadow_value, noisy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  auto& difference = inserts.difference;
   for (std::size_t i = 0; i < c.differences.size(); ++i) {
     const Difference& d = c.differences[i];
     difference.reset();
@@ -54,13 +65,17 @@ void insert_comparison(sqlite::Database& db, const Comparison& c) {
   }
 }
 
-void add_tally(sqlite::Database& db, const ShadowTally& tally, std::int64_t minute) {
-  if (tally.dropped == 0 && tally.skipped == 0) return;
-  auto upsert = db.prepare(
+sqlite::Statement prepare_tally_upsert(sqlite::Database& db) {
+  return db.prepare(
       "INSERT INTO shadow_tallies (route_id, route, minute, dropped, skipped) "
       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (route_id, minute) DO UPDATE SET "
       "dropped = dropped + excluded.dropped, skipped = skipped + excluded.skipped, "
       "route = excluded.route");
+}
+
+void add_tally(sqlite::Statement& upsert, const ShadowTally& tally, std::int64_t minute) {
+  if (tally.dropped == 0 && tally.skipped == 0) return;
+  upsert.reset();
   upsert.bind(1, tally.route_id).bind(2, tally.route).bind(3, minute);
   upsert.bind(4, tally.dropped).bind(5, tally.skipped);
   upsert.run();
@@ -213,12 +228,14 @@ void ComparisonStore::record_batch(const std::vector<Comparison>& comparisons,
   impl_->write([&] {
     auto& db = impl_->db;
     std::set<std::int64_t> routes;
+    ComparisonInserts inserts(db);
     for (const auto& comparison : comparisons) {
-      insert_comparison(db, comparison);
+      insert_comparison(db, inserts, comparison);
       routes.insert(comparison.route_id);
     }
     std::int64_t minute = now_unix_ms() / 60000;
-    for (const auto& tally : tallies) add_tally(db, tally, minute);
+    auto upsert = prepare_tally_upsert(db);
+    for (const auto& tally : tallies) add_tally(upsert, tally, minute);
     auto remember = db.prepare(
         "INSERT OR IGNORE INTO diff_noise (route_id, path, first_at) VALUES (?1, ?2, ?3)");
     for (const auto& path : noise) {

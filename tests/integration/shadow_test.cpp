@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/support/cluster.h"
+#include "tests/support/prometheus.h"
 #include "tests/support/recording_upstream.h"
 
 using namespace strangler::test;
@@ -252,6 +253,46 @@ TEST_CASE("shadow: a shadow target that is down or slow changes nothing for clie
   CHECK(slow_report["comparisons"] == 10);
   CHECK(slow_report["shadow_p50_ms"].get<double>() >= 1400);
   CHECK(slow_report["primary_p99_ms"].get<double>() < 1000);
+}
+
+TEST_CASE("shadow: copies beyond the shadow's capacity are dropped and counted, never waited for") {
+  Cluster c;
+  c.init_with_monolith();
+  auto& slow = c.start_stub("slow-svc", {"--latency-ms", "800"});
+  c.ctl_ok({"target", "add", "slow", slow.url});
+  c.ctl_ok({"route", "add", "/customers", "--to", "legacy"});
+  c.ctl_ok({"route", "shadow", "/customers", "--to", "slow"});
+  c.start_router({"--shadow-queue", "2", "--shadow-max-in-flight", "1"});
+  auto client = c.client();
+  client.set_keep_alive(true);
+  constexpr int kRequests = 20;
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 1; i <= kRequests; ++i) {
+    auto res = client.Get("/customers/" + std::to_string(i));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  auto took = std::chrono::steady_clock::now() - started;
+  MESSAGE("20 requests with one slow copy in flight at a time: "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < 800ms);  // not even one shadow's latency
+  // Every sampled request is accounted for: compared, or dropped (queue full or in-flight cap).
+  Json last;
+  wait_until(
+      [&] {
+        last = report(c, "/customers");
+        return last.value("comparisons", 0) + last.value("dropped", 0) == kRequests;
+      },
+      8s);
+  INFO(last.dump());
+  CHECK(last.value("comparisons", 0) + last.value("dropped", 0) == kRequests);
+  CHECK(last.value("comparisons", 0) >= 1);
+  CHECK(last.value("dropped", 0) >= kRequests - 4);
+  auto metrics = c.admin_client().Get("/metrics");
+  REQUIRE(metrics);
+  auto scrape = parse_prometheus(metrics->body, c.dir());
+  CHECK(scrape.sum("strangler_shadow_dropped_total", {{"route", "/customers"}}) ==
+        last.value("dropped", 0));
 }
 
 TEST_CASE("shadow: sampling is deterministic and near the percent") {

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+import urllib.request
 
 from bench_procs import free_port, wait_for_port
 
@@ -68,10 +69,27 @@ http {{
     return port, proc
 
 
-def start_nginx_proxy(procs, tmp, backend_port):
-    """nginx as reverse proxy: 2 workers, upstream keepalive, no access log."""
-    name = "nginx-proxy"
+def start_nginx_proxy(procs, tmp, backend_port, mirror_port=None):
+    """nginx as reverse proxy: 2 workers, upstream keepalive, no access log. With `mirror_port`,
+    every request is also mirrored there (ngx_http_mirror_module): the peer of 100% shadowing,
+    though nginx only sends the copy and compares nothing."""
+    name = "nginx-mirror" if mirror_port else "nginx-proxy"
     port = free_port()
+    mirror_upstream = f"""
+  upstream shadow {{
+    server 127.0.0.1:{mirror_port};
+    keepalive 256;
+    keepalive_requests 1000000;
+  }}""" if mirror_port else ""
+    mirror = """
+      mirror /mirror;""" if mirror_port else ""
+    mirror_location = """
+    location = /mirror {
+      internal;
+      proxy_pass http://shadow$request_uri;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }""" if mirror_port else ""
     conf = _nginx_prelude(tmp, name, 2) + f"""
 http {{
   access_log off;
@@ -81,14 +99,14 @@ http {{
     server 127.0.0.1:{backend_port};
     keepalive 256;
     keepalive_requests 1000000;
-  }}
+  }}{mirror_upstream}
   server {{
     listen 127.0.0.1:{port} backlog=4096;
-    location / {{
+    location / {{{mirror}
       proxy_pass http://backend;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-    }}
+    }}{mirror_location}
   }}
 }}
 """
@@ -212,8 +230,25 @@ def start_router(procs, router_bin, db, name, threads, extra=()):
     argv = [router_bin, "--db", db, "--listen", f"127.0.0.1:{port}", "--admin",
             f"127.0.0.1:{admin}", "--threads", str(threads), *extra]
     proc = procs.start(name, argv)
+    proc.admin_port = admin
     wait_for_port(port, timeout=60, proc=proc)
     return port, proc
+
+
+def shadow_totals(admin_port):
+    """The router's shadow counters summed over routes, from its /metrics: how many copies were
+    compared (matched, mismatched or failed) and how many were dropped or skipped."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    totals = {"compared": 0, "dropped": 0, "skipped": 0}
+    names = {"strangler_shadow_comparisons_total": "compared",
+             "strangler_shadow_dropped_total": "dropped",
+             "strangler_shadow_skipped_total": "skipped"}
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in names:
+            totals[names[name]] += int(float(line.rsplit(" ", 1)[1]))
+    return totals
 
 
 def find_binaries(repo):

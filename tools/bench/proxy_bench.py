@@ -8,7 +8,12 @@ receives shadow traffic), then measures with wrk, at 64 and 512 keep-alive conne
   router-shadow the same with 100 % of that route mirrored to the second backend
                 ("not available" when this build's stranglerctl has no `route shadow`)
   nginx         nginx as reverse proxy (2 workers, upstream keepalive, no access log)
+  nginx-mirror  the same, mirroring every request to the second backend (mirror module): the
+                peer of router-shadow, though nginx compares nothing
   haproxy       HAProxy (nbthread 2, http-reuse always)
+For router-shadow it also reports the share of sampled requests actually compared: at saturation
+the router's shadow threads yield the CPU to the client path, and copies they cannot take are
+dropped and counted.
 Every configuration runs several times, interleaved (A B C D E, then again in rotated order),
 so that drift on a shared machine hits all alike; the ratios router/nginx and router/haproxy are
 medians of the per-round ratios. Then the reload check and the connection check
@@ -36,7 +41,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_checks import idle_check, reload_check  # noqa: E402
 from bench_contenders import (add_shadow, copy_db, find_binaries, make_router_db,  # noqa: E402
-                              start_backend, start_haproxy, start_nginx_proxy, start_router)
+                              shadow_totals, start_backend, start_haproxy, start_nginx_proxy,
+                              start_router)
 from bench_procs import (WRK_LUA, Processes, cpu_model, load_average, peak_rss_kib,  # noqa: E402
                          run_wrk)
 
@@ -98,6 +104,8 @@ def start_contenders(procs, ctx, args):
         ports["router-shadow"], ctx.shadow_proc = start_router(
             procs, ctx.router_bin, shadow_db, "router-shadow", args.threads)
     ports["nginx"], _ = start_nginx_proxy(procs, ctx.tmp, ctx.backend_port)
+    ports["nginx-mirror"], _ = start_nginx_proxy(procs, ctx.tmp, ctx.backend_port,
+                                                 mirror_port=ctx.shadow_port)
     ports["haproxy"], _ = start_haproxy(procs, ctx.tmp, ctx.backend_port)
     if args.only:
         keep = set(args.only.split(","))
@@ -144,17 +152,26 @@ def summarize(results):
                 "non_2xx": sum(r["non_2xx"] for r in runs),
             }
         ratios = {}
-        for proxy in ("router", "router-shadow", "router-alt"):
-            for peer in ("nginx", "haproxy", "router"):
-                if proxy == peer or proxy not in by_name or peer not in by_name:
-                    continue
-                pairs = list(zip(by_name[proxy], by_name[peer]))
-                ratios[f"{proxy}/{peer}"] = {
-                    "rps": round(statistics.median(a["rps"] / b["rps"] for a, b in pairs), 3),
-                    "p99": round(statistics.median(a["p99_ms"] / b["p99_ms"] for a, b in pairs), 3),
-                }
+        pairs_wanted = [(proxy, peer) for proxy in ("router", "router-shadow", "router-alt")
+                        for peer in ("nginx", "haproxy", "router")] + [("nginx-mirror", "nginx")]
+        for proxy, peer in pairs_wanted:
+            if proxy == peer or proxy not in by_name or peer not in by_name:
+                continue
+            pairs = list(zip(by_name[proxy], by_name[peer]))
+            ratios[f"{proxy}/{peer}"] = {
+                "rps": round(statistics.median(a["rps"] / b["rps"] for a, b in pairs), 3),
+                "p99": round(statistics.median(a["p99_ms"] / b["p99_ms"] for a, b in pairs), 3),
+            }
         summary[conns] = {"configs": rows, "ratios": ratios}
     return summary
+
+
+def shadow_share(admin_port):
+    """router-shadow's copies over the run (warm-up included): compared, dropped, skipped, and the
+    share compared."""
+    totals = shadow_totals(admin_port)
+    sampled = sum(totals.values())
+    return {**totals, "compared_share": round(totals["compared"] / sampled, 3) if sampled else None}
 
 
 def print_table(summary, notes, rss):
@@ -245,7 +262,11 @@ def main():
                 rss[name] = round(kib / 1024, 1)
         summary = summarize(results)
         report.update(summary=summary, notes=notes, router_peak_rss_mib=rss, runs=results)
+        if ctx.shadow_proc:
+            report["shadow_copies"] = shadow_share(ctx.shadow_proc.admin_port)
         print_table(summary, notes, rss)
+        if "shadow_copies" in report:
+            print(f"router-shadow copies over the whole run: {report['shadow_copies']}")
         if not args.no_checks:
             run_checks(procs, ctx, args, ports, report)
         report["machine"]["load_average_at_end"] = load_average()
