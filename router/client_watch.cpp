@@ -7,12 +7,16 @@
 
 namespace strangler {
 
-// Shared with the watching coroutine, which may resume after the watch (and even the sockets) are
-// gone: it touches the sockets only while `active`.
+// Shared with the timer's handler and the watching coroutine, which may run after the watch (and
+// even the sockets) are gone: they touch the sockets only while `active`.
 struct ClientWatch::State {
+  State(tcp::socket& client_, beast::tcp_stream& upstream_)
+      : client(&client_), upstream(&upstream_), quiet(client_.get_executor()) {}
   tcp::socket* client;
   beast::tcp_stream* upstream;
+  asio::steady_timer quiet;
   bool active = true;
+  bool watching = false;  // the quiet period is over and the socket wait started
   bool gone = false;
 };
 
@@ -39,14 +43,20 @@ asio::awaitable<void> watch(std::shared_ptr<ClientWatch::State> state) {
 }  // namespace
 
 ClientWatch::ClientWatch(tcp::socket& client, beast::tcp_stream& upstream)
-    : state_(std::make_shared<State>(State{&client, &upstream})) {
-  asio::co_spawn(client.get_executor(), watch(state_), asio::detached);
+    : state_(std::make_shared<State>(client, upstream)) {
+  state_->quiet.expires_after(kClientWatchDelay);
+  state_->quiet.async_wait([state = state_](const boost::system::error_code& ec) {
+    if (ec || !state->active) return;
+    state->watching = true;
+    asio::co_spawn(state->client->get_executor(), watch(state), asio::detached);
+  });
 }
 
 ClientWatch::~ClientWatch() {
   if (!state_->active) return;
   state_->active = false;
-  if (!state_->gone) {
+  state_->quiet.cancel();
+  if (state_->watching && !state_->gone) {
     boost::system::error_code ignored;
     state_->client->cancel(ignored);
   }
