@@ -29,7 +29,7 @@ struct Options {
   std::string admin = "127.0.0.1:8081";
   int threads = 0;
   bool no_target_header = false;
-  int reload_interval_ms = 250;
+  int reload_interval_ms = 100;
   std::uint64_t max_body = 10 * 1024 * 1024;
   int header_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
