@@ -20,7 +20,7 @@ medians of the per-round ratios. Then the reload check and the connection check
 (bench_checks.py). Prints a table and writes JSON to tools/bench/results/<date>-<host>.json and
 latest.json. Every process it starts is stopped by pid at the end, on error or Ctrl-C too.
 
-Usage: tools/bench/proxy_bench.py [--quick] [--duration S] [--rounds N] [--no-checks]
+Usage: tools/bench/proxy_bench.py [--quick] [--duration S] [--rounds N] [--no-checks | --checks-only]
 (build the release preset first; tools/install-deps.sh --bench installs wrk, nginx, haproxy).
 """
 
@@ -66,6 +66,8 @@ def parse_args():
     p.add_argument("--compare-router", metavar="PATH",
                    help="also measure this strangler-router build as 'router-alt' (before/after)")
     p.add_argument("--no-checks", action="store_true", help="skip the reload and idle checks")
+    p.add_argument("--checks-only", action="store_true",
+                   help="only the reload and idle checks (router and nginx proxy are started)")
     p.add_argument("--out", default=os.path.join(REPO, "tools/bench/results"))
     p.add_argument("--no-save", action="store_true", help="print only, write no JSON")
     args = p.parse_args()
@@ -254,6 +256,11 @@ def main():
         ctx.shadow_port, _ = start_backend(procs, tmp, "shadow-backend")
         ports, notes = start_contenders(procs, ctx, args)
         print(f"contenders: {ports}; setup {notes}", flush=True)
+        if args.checks_only:
+            run_checks(procs, ctx, args, ports, report)
+            if not args.no_save:
+                save(report, args.out)
+            return 0
         results = measure(ports, ctx, args)
         rss = {}
         for name, proc in (("router", ctx.router_proc), ("router-shadow", ctx.shadow_proc)):
