@@ -70,10 +70,30 @@ asio::awaitable<void> serve_counted(tcp::socket socket, WorkerContext& context,
   co_await serve_client(std::move(socket), context);
 }
 
+// Serves an accepted connection, or refuses it beyond --max-connections.
+void take_connection(tcp::socket socket, const asio::any_io_executor& executor,
+                     WorkerContext& context, std::atomic<int>& open) {
+  if (++open > context.options.max_connections) {
+    --open;
+    refuse_connection(socket, context);
+    return;
+  }
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  asio::co_spawn(executor, serve_counted(std::move(socket), context, open), asio::detached);
+}
+
+// Connections taken per wake-up beyond the first. One accept per trip round the event loop let a
+// burst of 512 connects wait up to 1.9 s behind the connections already being served (their
+// first request's latency; measured with one thread, while the router's own upstream timings
+// stayed under 100 ms). HAProxy's maxaccept and nginx's multi_accept drain the queue the same way.
+constexpr int kAcceptBatch = 64;
+
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& context,
                                   std::atomic<int>& open) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer backoff(executor);
+  acceptor.non_blocking(true);  // the draining accepts below return would_block, never wait
   for (;;) {
     boost::system::error_code ec;
     auto socket = co_await acceptor.async_accept(use_ec(ec));
@@ -85,13 +105,13 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& contex
       co_await backoff.async_wait(use_ec(ec));
       continue;
     }
-    if (++open > context.options.max_connections) {
-      --open;
-      refuse_connection(socket, context);
-      continue;
+    take_connection(std::move(socket), executor, context, open);
+    for (int i = 0; i < kAcceptBatch; ++i) {
+      tcp::socket more(executor);
+      acceptor.accept(more, ec);
+      if (ec) break;  // would_block: none waiting; another error: the next async_accept sees it
+      take_connection(std::move(more), executor, context, open);
     }
-    socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(executor, serve_counted(std::move(socket), context, open), asio::detached);
   }
 }
 
