@@ -170,8 +170,7 @@ std::int64_t RuleStore::Impl::read_change_seq() {
   return select.step() ? select.int64(0) : 0;
 }
 
-bool RuleStore::Impl::change_log_reaches(std::int64_t change_seq) {
-  const std::int64_t last = read_change_seq();
+bool RuleStore::Impl::change_log_reaches(std::int64_t change_seq, std::int64_t last) {
   if (change_seq == last) return true;
   if (change_seq > last) return false;  // another file, or a log that was reset
   auto select = db.prepare("SELECT MIN(seq) FROM route_changes");
@@ -397,10 +396,11 @@ RuleSet RuleStore::load_rule_set() {
 
 std::optional<RuleSetChanges> RuleStore::load_changes_since(std::int64_t change_seq) {
   return impl_->read([&]() -> std::optional<RuleSetChanges> {
-    if (!impl_->change_log_reaches(change_seq)) return std::nullopt;
+    const std::int64_t last = impl_->read_change_seq();
+    if (!impl_->change_log_reaches(change_seq, last)) return std::nullopt;
     RuleSetChanges changes;
     changes.version = impl_->read_version();
-    changes.change_seq = impl_->read_change_seq();
+    changes.change_seq = last;
     changes.targets = impl_->read_targets();
     changes.touched_ids = impl_->read_touched_ids(change_seq);
     changes.routes = impl_->read_routes_touched(change_seq);

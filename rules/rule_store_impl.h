@@ -96,9 +96,9 @@ struct RuleStore::Impl {
   void require_unused(const std::string& name, std::string_view prefix);
   std::int64_t read_version();
   // The last route change log entry ever written (0: none), and whether every entry after
-  // `change_seq` is still in the log (writers trim its oldest entries).
+  // `change_seq` up to `last` (read_change_seq) is still in the log (writers trim its oldest).
   std::int64_t read_change_seq();
-  bool change_log_reaches(std::int64_t change_seq);
+  bool change_log_reaches(std::int64_t change_seq, std::int64_t last);
   // Ids of routes written after `change_seq`, sorted; and those routes' current rows.
   std::vector<std::int64_t> read_touched_ids(std::int64_t change_seq);
   std::vector<Route> read_routes_touched(std::int64_t change_seq);
