@@ -98,6 +98,7 @@ class ClientSession {
   unsigned request_version_ = 11;
   std::size_t requests_started_ = 0;  // on this connection; the first gets no idle wait
   std::string request_id_;
+  std::string head_;  // the outgoing head being relayed; its capacity is kept between requests
   RequestContext ctx_;
 };
 

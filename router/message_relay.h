@@ -1,17 +1,20 @@
-// relay_body: streams the rest of a message from one connection to another, a buffer at a time.
+// relay_body: streams a message's head and body from one connection to another, a buffer at a
+// time.
 //
-// This is Beast's "relay" pattern made asynchronous: the parser fills a fixed buffer_body, the
-// serializer writes it out (chunk-encoding it when the outgoing message is chunked), so a body of
-// any size passes with constant memory. The caller has already read the header and rewritten it,
-// framing included.
+// Beast's "relay" pattern made asynchronous: the parser fills a fixed buffer_body and each piece
+// is written out as it arrives (chunk-encoded when the outgoing message is chunked), so a body of
+// any size passes with constant memory. The head goes out with the first piece, so a small message
+// is one write. The caller has already read the header and rewritten it, framing included.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <span>
 #include <string>
 
 #include "router/asio.h"
+#include "router/message_head.h"
 
 namespace strangler {
 
@@ -47,11 +50,63 @@ struct BodyCapture {
   }
 };
 
+// The outgoing side of a relayed message: the head bytes until they are written, then body pieces,
+// framed as chunks when the message is chunked. Replaces Beast's serializer on the data path (see
+// message_head.h for why).
+class OutgoingMessage {
+ public:
+  // `head` stays owned by the caller and must outlive the relay; `chunked`: the message's framing
+  // as rewritten (a body-less message is never chunked: Transfer-Encoding is hop-by-hop).
+  OutgoingMessage(std::string_view head, bool chunked) : head_(head), chunked_(chunked) {}
+
+  bool head_sent() const { return head_sent_; }
+
+  // What to write next: the head if it is still unsent, then `piece` (may be empty); `last` ends
+  // a chunked body. Empty entries are harmless in a gathered write.
+  std::array<asio::const_buffer, 5> next(std::span<const char> piece, bool last) {
+    std::array<asio::const_buffer, 5> buffers{};
+    if (!head_sent_) buffers[0] = asio::buffer(head_);
+    buffers[2] = asio::buffer(piece.data(), piece.size());
+    if (chunked_ && !piece.empty()) {
+      auto size = fmt_chunk_size(piece.size());
+      buffers[1] = asio::buffer(size_line_.data(), size);
+      buffers[3] = asio::buffer(kCrlf);
+    }
+    if (chunked_ && last) buffers[4] = asio::buffer(kLastChunk);
+    return buffers;
+  }
+
+  void mark_head_sent() { head_sent_ = true; }
+
+ private:
+  static constexpr std::string_view kCrlf = "\r\n";
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+  // Writes "<hex size>\r\n" into size_line_; returns its length.
+  std::size_t fmt_chunk_size(std::size_t size) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char digits[16];
+    std::size_t n = 0;
+    do {
+      digits[n++] = kHex[size % 16];
+      size /= 16;
+    } while (size > 0);
+    for (std::size_t i = 0; i < n; ++i) size_line_[i] = digits[n - 1 - i];
+    size_line_[n] = '\r';
+    size_line_[n + 1] = '\n';
+    return n + 2;
+  }
+
+  std::string_view head_;
+  bool chunked_;
+  bool head_sent_ = false;
+  std::array<char, 18> size_line_{};
+};
+
 template <bool isRequest>
 asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
                                         http::parser<isRequest, http::buffer_body>& parser,
-                                        beast::tcp_stream& out,
-                                        http::serializer<isRequest, http::buffer_body>& serializer,
+                                        beast::tcp_stream& out, OutgoingMessage& message,
                                         std::span<char> scratch, RelayTimeouts timeouts,
                                         BodyCapture* capture = nullptr) {
   boost::system::error_code ec;
@@ -76,25 +131,18 @@ asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffe
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return RelayResult{ec, true};
       body.size = scratch.size() - body.size;
-      // No bytes must be a null buffer: an empty non-null one at the end of a chunked body makes
-      // the serializer write the last chunk twice ("0\r\n\r\n0\r\n\r\n"), and the extra
-      // one is read by the peer as the start of the next message on the connection.
-      body.data = body.size > 0 ? scratch.data() : nullptr;
       if (capture) capture->append(scratch.data(), body.size);
-      body.more = !parser.is_done();
-      // Only framing was read (a chunk header): nothing to pass on yet. An empty piece must not
-      // reach a chunked serializer, which would write it as the last chunk — a fake clean end.
-      if (body.size == 0 && body.more) continue;
+      // Only framing was read (a chunk header): nothing to pass on yet.
+      if (body.size == 0 && !parser.is_done()) continue;
     } else {
-      body.data = nullptr;
-      body.size = 0;
-      body.more = false;
+      body.size = 0;  // no body at all: the head alone
     }
     out.expires_after(timeouts.write);
-    co_await http::async_write(out, serializer, use_ec(ec));
-    if (ec == http::error::need_buffer) ec = {};
+    auto piece = std::span<const char>(scratch.data(), body.size);
+    co_await asio::async_write(out, message.next(piece, parser.is_done()), use_ec(ec));
     if (ec) co_return RelayResult{ec, false};
-  } while (!parser.is_done() || !serializer.is_done());
+    message.mark_head_sent();
+  } while (!parser.is_done());
   co_return RelayResult{};
 }
 

@@ -184,9 +184,11 @@ asio::awaitable<AttemptResult> ClientSession::exchange(RequestParser& parser, st
     }
     bool may_retry = upstream->reused && parser.is_done() && first;
     if (!parser.is_done()) ctx_.body_consumed = true;
-    http::serializer<true, http::buffer_body> serializer{parser.get()};
+    head_.clear();
+    append_head(head_, parser.get());
+    OutgoingMessage outgoing(head_, parser.get().chunked());
     auto sent = co_await relay_body(
-        stream_, buffer_, parser, upstream->stream, serializer, scratch_,
+        stream_, buffer_, parser, upstream->stream, outgoing, scratch_,
         {worker_.options.body_timeout, std::chrono::milliseconds(target.target.timeout_ms)},
         ctx_.shadow ? &ctx_.shadow->request_body : nullptr);
     if (!sent) {
@@ -292,18 +294,20 @@ asio::awaitable<bool> ClientSession::relay_response(ResponseParser& response,
   }
   message.version(request_version_);
   message.keep_alive(ctx_.client_keep);
-  http::serializer<false, http::buffer_body> serializer{message};
+  head_.clear();
+  append_head(head_, message);
+  OutgoingMessage outgoing(head_, message.chunked());
   auto timeouts = RelayTimeouts{std::chrono::milliseconds(target.target.timeout_ms),
                                 worker_.options.send_timeout};
   auto relayed =
-      co_await relay_body(upstream.stream, upstream.buffer, response, stream_, serializer, scratch_,
+      co_await relay_body(upstream.stream, upstream.buffer, response, stream_, outgoing, scratch_,
                           timeouts, capturing ? &ctx_.shadow->response_body : nullptr);
   if (capturing) ctx_.shadow->complete = static_cast<bool>(relayed);
   if (!relayed) {
     ctx_.client_keep = false;  // never fake a clean end of a body that did not arrive
     // The head goes out with the first piece of the body: when that piece could not be read
     // (a reset, a malformed chunk, a timeout), the client has seen nothing yet and gets an error.
-    if (relayed.read_side && !serializer.is_header_done()) {
+    if (relayed.read_side && !outgoing.head_sent()) {
       bool timed_out = relayed.ec == beast::error::timeout;
       ctx_.status = timed_out ? 504 : 502;
       auto reason = timed_out ? std::string("timeout") : "bad-response: " + relayed.ec.message();
