@@ -2,6 +2,7 @@
 #include "router/background_thread.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -9,18 +10,30 @@ namespace strangler {
 
 namespace {
 
-// Nice 5: about a third of a nice-0 thread's CPU share when they compete (CFS weights 335 vs
-// 1024), and all the time the I/O threads leave. Measured at saturation (2 cores, 64 connections,
-// 100% shadowed): nice 0 compared ~68% of copies and cost the clients ~45% of their throughput;
-// nice 5 compares ~17% (still thousands a second) and costs ~25%; nice 10 only 3%.
-constexpr int kBackgroundNice = 5;
+// Measured at saturation (2 cores, 64 connections, 100% shadowed; README, Performance): idle
+// compares ~1% of copies and costs the clients ~8% of their throughput (the capture and drop
+// accounting left on the I/O threads); nice 5 compares ~17% and costs ~28%; nice 0 ~68% and ~45%.
+// Below saturation all three compare every copy.
+constexpr int kLowNice = 5;
 
 }  // namespace
 
-void become_background_thread(const char* name) {
+std::optional<BackgroundPriority> parse_background_priority(std::string_view text) {
+  if (text == "idle") return BackgroundPriority::idle;
+  if (text == "low") return BackgroundPriority::low;
+  if (text == "normal") return BackgroundPriority::normal;
+  return std::nullopt;
+}
+
+void become_background_thread(const char* name, BackgroundPriority priority) {
   pthread_setname_np(pthread_self(), name);
-  // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value alone.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
+  if (priority == BackgroundPriority::idle) {
+    sched_param param{};
+    sched_setscheduler(0, SCHED_IDLE, &param);  // 0: the calling thread (Linux)
+  } else if (priority == BackgroundPriority::low) {
+    // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value alone.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kLowNice);
+  }
 }
 
 }  // namespace strangler

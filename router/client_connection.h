@@ -15,6 +15,7 @@
 #include "router/metrics.h"
 #include "router/proxy_options.h"
 #include "router/route_snapshot.h"
+#include "router/shadow_loss_tally.h"
 #include "router/upstream_pool.h"
 
 namespace strangler {
@@ -29,14 +30,15 @@ struct WorkerContext {
                 MetricsRegistry& registry, int thread_index, AccessLog* log,
                 ShadowDispatcher* shadow_dispatcher)
       : routes(snapshot),
-        pool(std::move(executor), PoolLimits{}),
+        pool(executor, PoolLimits{}),
         options(opts),
         in_flight(in_flight_requests),
         metrics_registry(registry),
         metrics(registry.shard(thread_index)),
         access_log(log),
         shadow(shadow_dispatcher),
-        rng(std::random_device{}()) {}
+        rng(std::random_device{}()),
+        shadow_loss_report(executor) {}
 
   RouteSnapshotReader routes;
   UpstreamPool pool;
@@ -47,6 +49,10 @@ struct WorkerContext {
   AccessLog* access_log;              // null when off
   ShadowDispatcher* shadow;           // null when shadowing is off (tests of the bare proxy)
   std::mt19937_64 rng;                // backoff jitter
+  // Shadow copies this thread dropped or skipped, reported in batches by the timer below.
+  ShadowLossTally shadow_losses;
+  asio::steady_timer shadow_loss_report;
+  bool shadow_loss_report_armed = false;
 };
 
 asio::awaitable<void> serve_client(tcp::socket socket, WorkerContext& worker);

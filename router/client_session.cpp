@@ -94,7 +94,7 @@ void ClientSession::route(RequestParser& parser, std::string_view path,
   if (target.has_query) ctx_.upstream_target.append("?").append(target.query);
   if (wants_shadow(match, to_std(request.method_string()), path, target)) {
     if (!worker_.shadow->has_room()) {
-      worker_.shadow->drop(*match.route, worker_.metrics);
+      count_shadow_loss(*match.route, 1, 0);
       return;
     }
     auto limit = worker_.shadow->settings().max_body;

@@ -70,6 +70,7 @@ class ClientSession {
   void capture_request(const http::request_header<>& request);
   void capture_response(const http::response_header<>& response);
   void hand_off_shadow();
+  void count_shadow_loss(const Route& route, std::int64_t dropped, std::int64_t skipped);
 
   // upstream_forwarding.cpp
   void prepare_forwarding(RequestParser& parser);

@@ -17,11 +17,7 @@ void ComparisonWriter::add(Comparison comparison) {
 }
 
 void ComparisonWriter::add_tally(const ShadowTally& tally) {
-  auto& sum = tallies_[tally.route_id];
-  sum.route_id = tally.route_id;
-  sum.route = tally.route;
-  sum.dropped += tally.dropped;
-  sum.skipped += tally.skipped;
+  tallies_.add(tally);
 }
 
 void ComparisonWriter::add_noise(NoisyPath noise) {
@@ -35,9 +31,7 @@ bool ComparisonWriter::due(TimePoint now) const {
 
 bool ComparisonWriter::flush(const BatchSink& sink, TimePoint now, std::string& error) {
   last_flush_ = now;
-  std::vector<ShadowTally> tallies;
-  tallies.reserve(tallies_.size());
-  for (const auto& [id, tally] : tallies_) tallies.push_back(tally);
+  auto tallies = tallies_.sums();
   try {
     sink(comparisons_, tallies, noise_, settings_.retention);
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "router/shadow_loss_tally.h"
 #include "rules/comparison.h"
 #include "rules/comparison_store.h"
 
@@ -58,7 +59,7 @@ class ComparisonWriter {
   WriterSettings settings_;
   TimePoint last_flush_;
   std::vector<Comparison> comparisons_;
-  std::map<std::int64_t, ShadowTally> tallies_;  // by route id, summed
+  ShadowLossTally tallies_;
   std::vector<NoisyPath> noise_;
   std::uint64_t dropped_ = 0;
   std::uint64_t written_ = 0;

@@ -43,6 +43,7 @@ struct Options {
   std::size_t shadow_max_body = 1024 * 1024;
   std::size_t shadow_queue = 1000;
   int shadow_max_in_flight = 64;
+  std::string shadow_priority = "idle";
   std::int64_t shadow_keep_per_route = 10000;
   std::int64_t shadow_keep_total = 100000;
 };
@@ -93,6 +94,11 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--shadow-max-in-flight", o.shadow_max_in_flight,
                  "shadow copies outstanding per shadow target, at most")
       ->check(CLI::Range(1, 100000));
+  app.add_option(
+         "--shadow-priority", o.shadow_priority,
+         "CPU for shadow copies and comparisons: idle (only what clients leave), low, normal")
+      ->check(CLI::IsMember({"idle", "low", "normal"}))
+      ->capture_default_str();
   app.add_option("--shadow-keep-per-route", o.shadow_keep_per_route,
                  "comparisons kept per route (oldest deleted first)")
       ->check(CLI::Range(1, 100000000));
@@ -156,9 +162,12 @@ int run(const Options& o) {
   raise_open_file_limit();
   AnalyzerSettings analyzer_settings;
   analyzer_settings.writer.retention = {o.shadow_keep_per_route, o.shadow_keep_total};
+  auto shadow_priority = parse_background_priority(o.shadow_priority).value();  // CLI-checked
+  analyzer_settings.priority = shadow_priority;
   ShadowAnalyzer analyzer(o.db, analyzer_settings, metrics.shard(threads + 1));
-  ShadowDispatcher shadow({o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight},
-                          metrics.shard(threads), analyzer);
+  ShadowDispatcher shadow(
+      {o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight, shadow_priority},
+      metrics.shard(threads), analyzer);
   ProxyServer proxy(listen, threads, proxy_options, snapshot, metrics, access_log.get(), &shadow);
   AdminServer admin_server(admin, snapshot, readiness, runtimes, metrics, o.admin_token);
 

@@ -126,6 +126,14 @@ void ThreadMetrics::record_shadow(std::string_view route, ShadowEvent event) {
   }
 }
 
+void ThreadMetrics::record_shadow_losses(std::string_view route, std::uint64_t dropped,
+                                         std::uint64_t skipped) {
+  std::lock_guard lock{mutex_};
+  auto& counters = intern(shadow_, route);
+  counters.dropped += dropped;
+  counters.skipped += skipped;
+}
+
 void ThreadMetrics::record_shadow_write_drops(std::uint64_t count) {
   if (count == 0) return;
   std::lock_guard lock{mutex_};

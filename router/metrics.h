@@ -79,6 +79,8 @@ class alignas(64) ThreadMetrics {
   void record_retry(std::string_view target);
   void record_retry_budget_exhausted(std::string_view target);
   void record_shadow(std::string_view route, ShadowEvent event);
+  // Copies given up (dropped) and sampled requests not mirrored (skipped), summed by the caller.
+  void record_shadow_losses(std::string_view route, std::uint64_t dropped, std::uint64_t skipped);
   // Comparisons lost because the database could not take them in time (not per route).
   void record_shadow_write_drops(std::uint64_t count);
 

@@ -51,7 +51,7 @@ ShadowAnalyzer::~ShadowAnalyzer() {
 
 void ShadowAnalyzer::start() {
   thread_ = std::thread([this] {
-    become_background_thread("shadow-compare");
+    become_background_thread("shadow-compare", settings_.priority);
     loop();
   });
 }
@@ -80,19 +80,14 @@ void ShadowAnalyzer::submit(ShadowResult result) {
 
 void ShadowAnalyzer::count_dropped(const Route& route, ThreadMetrics& metrics) {
   auto text = route.pattern.text();
-  metrics.record_shadow(text, ShadowEvent::dropped);
-  add_tally({route.id, std::move(text), 1, 0});
-}
-
-void ShadowAnalyzer::count_skipped(const Route& route, ThreadMetrics& metrics) {
-  auto text = route.pattern.text();
-  metrics.record_shadow(text, ShadowEvent::skipped);
-  add_tally({route.id, std::move(text), 0, 1});
-}
-
-void ShadowAnalyzer::add_tally(const ShadowTally& tally) {
+  metrics.record_shadow_losses(text, 1, 0);
   std::lock_guard lock(mutex_);
-  tallies_.push_back(tally);
+  tallies_.add({route.id, std::move(text), 1, 0});
+}
+
+void ShadowAnalyzer::add_losses(const std::vector<ShadowTally>& sums) {
+  std::lock_guard lock(mutex_);
+  for (const auto& sum : sums) tallies_.add(sum);
 }
 
 std::vector<std::string> ShadowAnalyzer::stored_noise(std::int64_t route_id) {
@@ -115,7 +110,7 @@ void ShadowAnalyzer::loop() {
         return stopping_ || queue_.size() >= wake_at(settings_.queue_capacity);
       });
       batch.swap(queue_);
-      tallies.swap(tallies_);
+      tallies = tallies_.take();
       last_round = stopping_;
     }
     for (auto& result : batch) {

@@ -12,9 +12,11 @@
 #include <string>
 #include <thread>
 
+#include "router/background_thread.h"
 #include "router/comparison_writer.h"
 #include "router/metrics.h"
 #include "router/shadow_job.h"
+#include "router/shadow_loss_tally.h"
 #include "rules/comparison_store.h"
 
 namespace strangler {
@@ -22,6 +24,7 @@ namespace strangler {
 struct AnalyzerSettings {
   std::size_t queue_capacity = 1000;  // finished copies waiting to be compared
   WriterSettings writer{};
+  BackgroundPriority priority = BackgroundPriority::idle;
 };
 
 class ShadowAnalyzer {
@@ -38,13 +41,14 @@ class ShadowAnalyzer {
 
   // Any thread; never blocks for long. A full queue drops the result (counted as dropped).
   void submit(ShadowResult result);
-  // Any thread: a copy not sent or not compared (dropped), or a sampled request not mirrored
-  // (skipped), counted in `metrics` (the caller's shard) and in the route's stored tally.
+  // The shadow thread: a copy it could not send, counted in `metrics` (its shard) and in the
+  // route's stored tally.
   void count_dropped(const Route& route, ThreadMetrics& metrics);
-  void count_skipped(const Route& route, ThreadMetrics& metrics);
+  // Any thread: losses (dropped and skipped copies) that the caller summed and counted in its
+  // own metrics shard already, for the routes' stored tallies.
+  void add_losses(const std::vector<ShadowTally>& sums);
 
  private:
-  void add_tally(const ShadowTally& tally);
   void loop();
   bool ensure_store();
   void flush(std::chrono::steady_clock::time_point now);
@@ -57,7 +61,7 @@ class ShadowAnalyzer {
   std::mutex mutex_;  // guards the four members below
   std::condition_variable wake_;
   std::deque<ShadowResult> queue_;
-  std::vector<ShadowTally> tallies_;
+  ShadowLossTally tallies_;  // bounded by the number of routes, however many copies are lost
   bool stopping_ = false;
 
   ComparisonWriter writer_;  // analyzer thread only, like everything below

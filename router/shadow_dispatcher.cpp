@@ -29,7 +29,7 @@ ShadowDispatcher::~ShadowDispatcher() {
 
 void ShadowDispatcher::start() {
   thread_ = std::thread([this] {
-    become_background_thread("shadow-send");
+    become_background_thread("shadow-send", settings_.priority);
     io_.run();
   });
 }
@@ -40,24 +40,16 @@ void ShadowDispatcher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ShadowDispatcher::skip(const Route& route, ThreadMetrics& caller) {
-  analyzer_.count_skipped(route, caller);
-}
-
-void ShadowDispatcher::drop(const Route& route, ThreadMetrics& caller) {
-  analyzer_.count_dropped(route, caller);
-}
-
-void ShadowDispatcher::submit(ShadowJob job, ThreadMetrics& caller) {
+bool ShadowDispatcher::submit(ShadowJob job) {
   if (queued_.fetch_add(1, std::memory_order_relaxed) >= settings_.queue_capacity) {
     queued_.fetch_sub(1, std::memory_order_relaxed);
-    drop(*job.route, caller);
-    return;
+    return false;
   }
   asio::post(io_, [this, job = std::move(job)]() mutable {
     queued_.fetch_sub(1, std::memory_order_relaxed);
     asio::co_spawn(io_, run(std::move(job)), asio::detached);
   });
+  return true;
 }
 
 asio::awaitable<void> ShadowDispatcher::run(ShadowJob job) {
@@ -67,7 +59,7 @@ asio::awaitable<void> ShadowDispatcher::run(ShadowJob job) {
   auto state = runtime.breaker.snapshot(std::chrono::steady_clock::now()).state;
   int& in_flight = in_flight_[shadow_target.target.name];
   if (state != BreakerState::closed || in_flight >= settings_.max_in_flight_per_target) {
-    drop(*job.route, metrics_);
+    analyzer_.count_dropped(*job.route, metrics_);
     co_return;
   }
   ++in_flight;

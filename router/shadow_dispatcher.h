@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "router/asio.h"
+#include "router/background_thread.h"
 #include "router/metrics.h"
 #include "router/shadow_analyzer.h"
 #include "router/shadow_job.h"
@@ -27,6 +28,7 @@ struct ShadowSettings {
   std::size_t max_body = 1024 * 1024;  // request bodies mirrored; also caps captured answers
   std::size_t queue_capacity = 1000;
   int max_in_flight_per_target = 64;
+  BackgroundPriority priority = BackgroundPriority::idle;
 };
 
 class ShadowDispatcher {
@@ -41,16 +43,17 @@ class ShadowDispatcher {
 
   const ShadowSettings& settings() const { return settings_; }
 
-  // Any I/O thread; never blocks. `caller` is the calling thread's metrics shard.
-  void submit(ShadowJob job, ThreadMetrics& caller);
+  // Any I/O thread; never blocks. False when the queue is full: the copy is dropped, and the
+  // caller counts it.
+  bool submit(ShadowJob job);
   // Any I/O thread: true when a copy submitted now would not be dropped for a full queue, so a
-  // request is captured only when its copy has a chance (else drop() it at once).
+  // request is captured only when its copy has a chance (else it is counted as dropped at once).
   bool has_room() const {
     return queued_.load(std::memory_order_relaxed) < settings_.queue_capacity;
   }
-  void drop(const Route& route, ThreadMetrics& caller);
-  // Any I/O thread: a sampled request that could not be mirrored (body too big, primary failed).
-  void skip(const Route& route, ThreadMetrics& caller);
+  // Any I/O thread: copies it dropped or skipped, summed (see ShadowLossTally), for the stored
+  // tallies. The caller has counted them in its own metrics shard.
+  void report_losses(const std::vector<ShadowTally>& sums) { analyzer_.add_losses(sums); }
 
  private:
   asio::awaitable<void> run(ShadowJob job);

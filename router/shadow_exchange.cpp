@@ -72,6 +72,9 @@ asio::awaitable<CopyReply> send_copy(UpstreamPool& pool, const CompiledTarget& t
   CopyReply reply;
   auto started = std::chrono::steady_clock::now();
   auto message = build_request(request, extra_header);
+  std::string head;
+  append_head(head, message);
+  std::array<asio::const_buffer, 2> bytes{asio::buffer(head), asio::buffer(message.body())};
   // A pooled connection the upstream closed while idle fails before any answer: try a fresh one.
   for (bool first = true;; first = false) {
     ConnectFailure failure = ConnectFailure::none;
@@ -82,7 +85,7 @@ asio::awaitable<CopyReply> send_copy(UpstreamPool& pool, const CompiledTarget& t
     }
     boost::system::error_code ec;
     upstream->stream.expires_after(std::chrono::milliseconds(target.target.timeout_ms));
-    co_await http::async_write(upstream->stream, message, use_ec(ec));
+    co_await asio::async_write(upstream->stream, bytes, use_ec(ec));
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (message.method() == http::verb::head) parser.skip(true);

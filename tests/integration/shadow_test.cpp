@@ -7,10 +7,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "tests/support/cluster.h"
 #include "tests/support/prometheus.h"
@@ -388,4 +394,58 @@ TEST_CASE("shadow: /admin/traffic and status show each shadowed route's match ra
       c.ctl_ok({"status", "--admin", "http://127.0.0.1:" + std::to_string(c.admin_port())});
   CHECK(status.out.find("/orders") != std::string::npos);
   CHECK(status.out.find("0.0% match") != std::string::npos);
+}
+
+namespace {
+
+// Scheduling policy and nice value of the router's thread called `name` (from /proc): fields 41
+// and 19 of its stat line.
+std::pair<int, int> thread_policy_and_nice(pid_t pid, const std::string& name) {
+  namespace fs = std::filesystem;
+  for (const auto& task :
+       fs::directory_iterator(fs::path("/proc") / std::to_string(pid) / "task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string thread_name;
+    std::getline(comm, thread_name);
+    if (thread_name != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // fields from the third on
+    std::vector<std::string> fields{std::istream_iterator<std::string>(rest), {}};
+    REQUIRE(fields.size() > 38);
+    return {std::stoi(fields[41 - 3]), std::stoi(fields[19 - 3])};
+  }
+  FAIL("no thread named " << name);
+  return {};
+}
+
+constexpr int kSchedOther = 0;
+constexpr int kSchedIdle = 5;
+
+}  // namespace
+
+TEST_CASE(
+    "shadow: shadow threads take only spare CPU by default; --shadow-priority low is nice 5") {
+  auto help = run_process(STRANGLER_ROUTER_BIN, {"--help"});
+  REQUIRE(help.exit_code == 0);
+  auto line_start = help.out.find("--shadow-priority");
+  REQUIRE(line_start != std::string::npos);
+  auto line = help.out.substr(line_start, help.out.find('\n', line_start) - line_start);
+  INFO(line);
+  CHECK(line.find("[idle]") != std::string::npos);  // the default, as CLI11 prints it
+
+  for (auto [priority, policy, nice] :
+       {std::tuple{"idle", kSchedIdle, 0}, std::tuple{"low", kSchedOther, 5},
+        std::tuple{"normal", kSchedOther, 0}}) {
+    CAPTURE(priority);
+    Cluster c;
+    c.init_with_monolith();
+    auto& router = c.start_router({"--shadow-priority", priority});
+    for (const char* name : {"shadow-send", "shadow-compare"}) {
+      CAPTURE(name);
+      CHECK(thread_policy_and_nice(router.pid(), name) == std::pair{policy, nice});
+    }
+    // The I/O threads stay as they were.
+    CHECK(thread_policy_and_nice(router.pid(), "strangler-route").first == kSchedOther);
+  }
 }

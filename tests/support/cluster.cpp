@@ -2,6 +2,7 @@
 #include "tests/support/cluster.h"
 
 #include <doctest/doctest.h>
+#include <algorithm>
 
 #include <iostream>
 #include <stdexcept>
@@ -117,6 +118,12 @@ ChildProcess& Cluster::start_router(const std::vector<std::string>& extra, bool 
   std::vector<std::string> args = {"--db",        db(),      "--listen",
                                    "127.0.0.1:0", "--admin", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
+  // The default (idle) gives shadow threads only CPU nobody else wants; on a CI machine running
+  // two test processes per core that can be none for seconds, and the shadow tests would wait
+  // for comparisons that never come. The default itself is tested on its own (shadow_test.cpp).
+  if (std::find(extra.begin(), extra.end(), "--shadow-priority") == extra.end()) {
+    args.insert(args.end(), {"--shadow-priority", "normal"});
+  }
   router_ = std::make_unique<ChildProcess>(STRANGLER_ROUTER_BIN, args, log_path("router"));
   router_port_ = router_->wait_for_listen("strangler-router listening on");
   admin_port_ = router_->wait_for_listen("strangler-router admin on");
