@@ -12,8 +12,8 @@ receives shadow traffic), then measures with wrk, at 64 and 512 keep-alive conne
                 peer of router-shadow, though nginx compares nothing
   haproxy       HAProxy (nbthread 2, http-reuse always)
 For router-shadow it also reports the share of sampled requests actually compared: at saturation
-the router's shadow threads yield the CPU to the client path, and copies they cannot take are
-dropped and counted.
+the router's shadow threads yield the CPU to the client path (--shadow-priority; the default,
+idle, gives them only spare CPU), and copies they cannot take are dropped and counted.
 Every configuration runs several times, interleaved (A B C D E, then again in rotated order),
 so that drift on a shared machine hits all alike; the ratios router/nginx and router/haproxy are
 medians of the per-round ratios. Then the reload check and the connection check
@@ -58,6 +58,8 @@ def parse_args():
     p.add_argument("--connections", default="64,512", help="comma-separated wrk connections")
     p.add_argument("--threads", type=int, default=2, help="router I/O threads")
     p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--shadow-priority", choices=["idle", "low", "normal"],
+                   help="router-shadow's --shadow-priority (default: the router's own, idle)")
     p.add_argument("--extra-routes", type=int, default=1000)
     p.add_argument("--reload-routes", type=int, default=100000)
     p.add_argument("--idle", type=int, default=2000, help="idle connections (connection check)")
@@ -103,8 +105,9 @@ def start_contenders(procs, ctx, args):
         ports["router-shadow"] = None
         notes["router-shadow"] = f"not available: {problem}"
     else:
+        priority = ["--shadow-priority", args.shadow_priority] if args.shadow_priority else []
         ports["router-shadow"], ctx.shadow_proc = start_router(
-            procs, ctx.router_bin, shadow_db, "router-shadow", args.threads)
+            procs, ctx.router_bin, shadow_db, "router-shadow", args.threads, priority)
     ports["nginx"], _ = start_nginx_proxy(procs, ctx.tmp, ctx.backend_port)
     ports["nginx-mirror"], _ = start_nginx_proxy(procs, ctx.tmp, ctx.backend_port,
                                                  mirror_port=ctx.shadow_port)
@@ -250,7 +253,8 @@ def main():
     report = {"machine": machine_info(), "settings": {
         "duration_s": args.duration, "rounds": args.rounds, "connections": args.connections,
         "router_threads": args.threads, "wrk_threads": args.wrk_threads,
-        "extra_routes": args.extra_routes, "path": PATH}}
+        "extra_routes": args.extra_routes, "path": PATH,
+        "shadow_priority": args.shadow_priority or "idle (router default)"}}
     try:
         ctx.backend_port, _ = start_backend(procs, tmp, "backend")
         ctx.shadow_port, _ = start_backend(procs, tmp, "shadow-backend")
