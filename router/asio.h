@@ -5,6 +5,7 @@
 // out of the pure parts of router/ (breaker, differ, sampler, header rules): they must not need it.
 #pragma once
 
+#include <chrono>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -23,9 +24,22 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
+// The data path's one executor type, named everywhere instead of Asio's default any_io_executor:
+// that one is type-erased, and copying, comparing and querying it through its function table
+// cost 3-4 % of the router's CPU per proxied request (perf, 64 connections).
+using Executor = asio::io_context::executor_type;
+template <typename T>
+using Task = asio::awaitable<T, Executor>;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using Resolver = asio::ip::basic_resolver<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
+
 // Completion token for coroutines that want the error code instead of an exception.
 inline auto use_ec(boost::system::error_code& ec) {
-  return asio::redirect_error(asio::use_awaitable, ec);
+  return asio::redirect_error(asio::use_awaitable_t<Executor>{}, ec);
 }
 
 }  // namespace strangler

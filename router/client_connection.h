@@ -25,10 +25,9 @@ class ShadowDispatcher;
 // What one I/O thread shares between its connections; touched only from that thread, except
 // `in_flight`, which the server reads to drain on shutdown.
 struct WorkerContext {
-  WorkerContext(const RouteSnapshot& snapshot, asio::any_io_executor executor,
-                const ProxyOptions& opts, std::atomic<int>& in_flight_requests,
-                MetricsRegistry& registry, int thread_index, AccessLog* log,
-                ShadowDispatcher* shadow_dispatcher)
+  WorkerContext(const RouteSnapshot& snapshot, Executor executor, const ProxyOptions& opts,
+                std::atomic<int>& in_flight_requests, MetricsRegistry& registry, int thread_index,
+                AccessLog* log, ShadowDispatcher* shadow_dispatcher)
       : routes(snapshot),
         pool(executor, PoolLimits{}),
         options(opts),
@@ -51,10 +50,10 @@ struct WorkerContext {
   std::mt19937_64 rng;                // backoff jitter
   // Shadow copies this thread dropped or skipped, reported in batches by the timer below.
   ShadowLossTally shadow_losses;
-  asio::steady_timer shadow_loss_report;
+  Timer shadow_loss_report;
   bool shadow_loss_report_armed = false;
 };
 
-asio::awaitable<void> serve_client(tcp::socket socket, WorkerContext& worker);
+Task<void> serve_client(Socket socket, WorkerContext& worker);
 
 }  // namespace strangler

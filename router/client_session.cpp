@@ -12,14 +12,14 @@
 
 namespace strangler {
 
-ClientSession::ClientSession(tcp::socket socket, WorkerContext& worker)
+ClientSession::ClientSession(Socket socket, WorkerContext& worker)
     : stream_(std::move(socket)), worker_(worker), scratch_(worker.options.relay_buffer) {
   boost::system::error_code ec;
   auto remote = stream_.socket().remote_endpoint(ec);
   client_ip_ = ec ? "unknown" : remote.address().to_string();
 }
 
-asio::awaitable<void> ClientSession::run() {
+Task<void> ClientSession::run() {
   // GCC 12 miscompiles co_await inside a loop condition (SIGILL): keep awaits in statements.
   for (;;) {
     bool keep_going = co_await handle_one();
@@ -28,7 +28,7 @@ asio::awaitable<void> ClientSession::run() {
   co_await close_gracefully();
 }
 
-asio::awaitable<bool> ClientSession::handle_one() {
+Task<bool> ClientSession::handle_one() {
   RequestParser parser;
   auto head = co_await read_request_head(stream_, buffer_, parser, worker_.options,
                                          requests_started_++ == 0);
@@ -141,7 +141,7 @@ void ClientSession::finish_request(const RequestParser& parser, std::string_view
   worker_.access_log->log(std::move(record));
 }
 
-asio::awaitable<void> ClientSession::send_error(const ErrorDetails& details, bool keep_alive) {
+Task<void> ClientSession::send_error(const ErrorDetails& details, bool keep_alive) {
   ctx_.status = static_cast<int>(details.status);
   auto response = make_error_response(details, keep_alive);
   response.version(request_version_);
@@ -152,9 +152,9 @@ asio::awaitable<void> ClientSession::send_error(const ErrorDetails& details, boo
 
 // Half-close, then drain briefly: closing with unread input makes the kernel send RST, which can
 // destroy the last response before the client has read it.
-asio::awaitable<void> ClientSession::close_gracefully() {
+Task<void> ClientSession::close_gracefully() {
   boost::system::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().shutdown(Socket::shutdown_send, ec);
   if (ec) co_return;
   stream_.expires_after(std::chrono::milliseconds(500));
   std::array<char, 4096> sink;
@@ -166,7 +166,7 @@ asio::awaitable<void> ClientSession::close_gracefully() {
   stream_.socket().close(ec);
 }
 
-asio::awaitable<void> serve_client(tcp::socket socket, WorkerContext& worker) {
+Task<void> serve_client(Socket socket, WorkerContext& worker) {
   ClientSession session(std::move(socket), worker);
   try {
     co_await session.run();

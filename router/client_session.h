@@ -53,15 +53,15 @@ struct AttemptResult {
 
 class ClientSession {
  public:
-  ClientSession(tcp::socket socket, WorkerContext& worker);
-  asio::awaitable<void> run();
+  ClientSession(Socket socket, WorkerContext& worker);
+  Task<void> run();
 
  private:
   // client_session.cpp
-  asio::awaitable<bool> handle_one();
+  Task<bool> handle_one();
   void route(RequestParser& parser, std::string_view path, const RequestTarget& target);
-  asio::awaitable<void> send_error(const ErrorDetails& details, bool keep_alive);
-  asio::awaitable<void> close_gracefully();
+  Task<void> send_error(const ErrorDetails& details, bool keep_alive);
+  Task<void> close_gracefully();
   void finish_request(const RequestParser& parser, std::string_view path);
   bool wants_shadow(const CompiledRoute& match, std::string_view method, std::string_view path,
                     const RequestTarget& target) const;
@@ -74,24 +74,24 @@ class ClientSession {
 
   // upstream_forwarding.cpp
   void prepare_forwarding(RequestParser& parser);
-  asio::awaitable<bool> forward(RequestParser& parser);
-  asio::awaitable<bool> fail_request(const Decision& decision, std::size_t index, bool keep);
-  asio::awaitable<AttemptResult> attempt(RequestParser& parser, std::size_t index,
-                                         bool first_on_target);
-  asio::awaitable<AttemptResult> exchange(RequestParser& parser, std::size_t index,
-                                          const BreakerTicket& ticket);
-  asio::awaitable<boost::system::error_code> read_response_header(
-      UpstreamConnection& upstream, std::optional<ResponseParser>& response, http::verb method,
-      const CompiledTarget& target);
-  asio::awaitable<void> refuse_request_body(const RelayResult& sent);
-  asio::awaitable<bool> relay_response(ResponseParser& response, UpstreamConnection& upstream,
-                                       std::size_t index);
+  Task<bool> forward(RequestParser& parser);
+  Task<bool> fail_request(const Decision& decision, std::size_t index, bool keep);
+  Task<AttemptResult> attempt(RequestParser& parser, std::size_t index, bool first_on_target);
+  Task<AttemptResult> exchange(RequestParser& parser, std::size_t index,
+                               const BreakerTicket& ticket);
+  Task<boost::system::error_code> read_response_header(UpstreamConnection& upstream,
+                                                       std::optional<ResponseParser>& response,
+                                                       http::verb method,
+                                                       const CompiledTarget& target);
+  Task<void> refuse_request_body(const RelayResult& sent);
+  Task<bool> relay_response(ResponseParser& response, UpstreamConnection& upstream,
+                            std::size_t index);
   void report(std::size_t index, const BreakerTicket& ticket, bool success,
               std::string_view reason);
   void note_transition(const std::string& target, std::optional<BreakerTransition> transition);
-  asio::awaitable<void> back_off(std::size_t index, int attempt_number);
+  Task<void> back_off(std::size_t index, int attempt_number);
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   WorkerContext& worker_;
   std::vector<char> scratch_;

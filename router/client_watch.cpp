@@ -10,11 +10,11 @@ namespace strangler {
 // Shared with the timer's handler and the watching coroutine, which may run after the watch (and
 // even the sockets) are gone: they touch the sockets only while `active`.
 struct ClientWatch::State {
-  State(tcp::socket& client_, beast::tcp_stream& upstream_)
+  State(Socket& client_, Stream& upstream_)
       : client(&client_), upstream(&upstream_), quiet(client_.get_executor()) {}
-  tcp::socket* client;
-  beast::tcp_stream* upstream;
-  asio::steady_timer quiet;
+  Socket* client;
+  Stream* upstream;
+  Timer quiet;
   bool active = true;
   bool watching = false;  // the quiet period is over and the socket wait started
   bool gone = false;
@@ -23,7 +23,7 @@ struct ClientWatch::State {
 namespace {
 
 // EOF or a socket error: the client will not read an answer.
-bool peer_left(tcp::socket& socket) {
+bool peer_left(Socket& socket) {
   char byte;
   auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n > 0) return false;
@@ -31,9 +31,9 @@ bool peer_left(tcp::socket& socket) {
   return true;
 }
 
-asio::awaitable<void> watch(std::shared_ptr<ClientWatch::State> state) {
+Task<void> watch(std::shared_ptr<ClientWatch::State> state) {
   boost::system::error_code ec;
-  co_await state->client->async_wait(tcp::socket::wait_read, use_ec(ec));
+  co_await state->client->async_wait(Socket::wait_read, use_ec(ec));
   if (!state->active || ec == asio::error::operation_aborted) co_return;
   if (!ec && !peer_left(*state->client)) co_return;  // a pipelined request, not a disconnect
   state->gone = true;
@@ -42,7 +42,7 @@ asio::awaitable<void> watch(std::shared_ptr<ClientWatch::State> state) {
 
 }  // namespace
 
-ClientWatch::ClientWatch(tcp::socket& client, beast::tcp_stream& upstream)
+ClientWatch::ClientWatch(Socket& client, Stream& upstream)
     : state_(std::make_shared<State>(client, upstream)) {
   state_->quiet.expires_after(kClientWatchDelay);
   state_->quiet.async_wait([state = state_](const boost::system::error_code& ec) {

@@ -25,7 +25,7 @@ inline constexpr std::chrono::milliseconds kClientWatchDelay{50};
 
 class ClientWatch {
  public:
-  ClientWatch(tcp::socket& client, beast::tcp_stream& upstream);
+  ClientWatch(Socket& client, Stream& upstream);
   ~ClientWatch();
   ClientWatch(const ClientWatch&) = delete;
   ClientWatch& operator=(const ClientWatch&) = delete;

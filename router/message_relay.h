@@ -104,11 +104,10 @@ class OutgoingMessage {
 };
 
 template <bool isRequest>
-asio::awaitable<RelayResult> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
-                                        http::parser<isRequest, http::buffer_body>& parser,
-                                        beast::tcp_stream& out, OutgoingMessage& message,
-                                        std::span<char> scratch, RelayTimeouts timeouts,
-                                        BodyCapture* capture = nullptr) {
+Task<RelayResult> relay_body(Stream& in, beast::flat_buffer& in_buffer,
+                             http::parser<isRequest, http::buffer_body>& parser, Stream& out,
+                             OutgoingMessage& message, std::span<char> scratch,
+                             RelayTimeouts timeouts, BodyCapture* capture = nullptr) {
   boost::system::error_code ec;
   auto& body = parser.get().body();
   bool first_piece = true;

@@ -24,16 +24,16 @@ struct ProxyServer::Worker {
                 shadow) {}
 
   asio::io_context io;
-  tcp::acceptor acceptor;
+  Acceptor acceptor;
   WorkerContext context;
   std::thread thread;
 };
 
 namespace {
 
-void bind_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+void bind_acceptor(Acceptor& acceptor, const tcp::endpoint& endpoint) {
   acceptor.open(endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.set_option(Acceptor::reuse_address(true));
   acceptor.set_option(ReusePort(true));
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
@@ -46,18 +46,17 @@ constexpr std::string_view kTooManyConnections =
     "Connection: close\r\nContent-Length: 77\r\nRetry-After: 1\r\n\r\n"
     "{\"error\":\"service unavailable\",\"reason\":\"too many connections\",\"status\":503}\n";
 
-void refuse_connection(tcp::socket& socket, WorkerContext& context) {
+void refuse_connection(Socket& socket, WorkerContext& context) {
   context.metrics.record_connection_refused();
   boost::system::error_code ec;
   socket.non_blocking(true, ec);
   socket.send(asio::buffer(kTooManyConnections), 0, ec);
-  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.shutdown(Socket::shutdown_both, ec);
   socket.close(ec);
 }
 
 // One client connection, counted in `open` (all threads) and in the open-connections gauge.
-asio::awaitable<void> serve_counted(tcp::socket socket, WorkerContext& context,
-                                    std::atomic<int>& open) {
+Task<void> serve_counted(Socket socket, WorkerContext& context, std::atomic<int>& open) {
   struct Counted {
     std::atomic<int>& open;
     ThreadMetrics& metrics;
@@ -71,8 +70,8 @@ asio::awaitable<void> serve_counted(tcp::socket socket, WorkerContext& context,
 }
 
 // Serves an accepted connection, or refuses it beyond --max-connections.
-void take_connection(tcp::socket socket, const asio::any_io_executor& executor,
-                     WorkerContext& context, std::atomic<int>& open) {
+void take_connection(Socket socket, const Executor& executor, WorkerContext& context,
+                     std::atomic<int>& open) {
   if (++open > context.options.max_connections) {
     --open;
     refuse_connection(socket, context);
@@ -89,10 +88,9 @@ void take_connection(tcp::socket socket, const asio::any_io_executor& executor,
 // stayed under 100 ms). HAProxy's maxaccept and nginx's multi_accept drain the queue the same way.
 constexpr int kAcceptBatch = 64;
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& context,
-                                  std::atomic<int>& open) {
+Task<void> accept_loop(Acceptor& acceptor, WorkerContext& context, std::atomic<int>& open) {
   auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer backoff(executor);
+  Timer backoff(executor);
   acceptor.non_blocking(true);  // the draining accepts below return would_block, never wait
   for (;;) {
     boost::system::error_code ec;
@@ -107,7 +105,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, WorkerContext& contex
     }
     take_connection(std::move(socket), executor, context, open);
     for (int i = 0; i < kAcceptBatch; ++i) {
-      tcp::socket more(executor);
+      Socket more(executor);
       acceptor.accept(more, ec);
       if (ec) break;  // would_block: none waiting; another error: the next async_accept sees it
       take_connection(std::move(more), executor, context, open);

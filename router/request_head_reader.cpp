@@ -81,15 +81,14 @@ std::optional<HeadOutcome> check_framing(const http::request_header<>& request) 
 
 // Reads more bytes into `buffer`, giving up at `deadline`. Not with tcp_stream's own timeout:
 // that closes the socket, and the client would never get its 408.
-asio::awaitable<boost::system::error_code> read_some_by(
-    beast::tcp_stream& stream, beast::flat_buffer& buffer,
-    std::chrono::steady_clock::time_point deadline) {
+Task<boost::system::error_code> read_some_by(Stream& stream, beast::flat_buffer& buffer,
+                                             std::chrono::steady_clock::time_point deadline) {
   struct State {
     bool finished = false;
     bool timed_out = false;
   };
   auto state = std::make_shared<State>();
-  asio::steady_timer timer(stream.get_executor(), deadline);
+  Timer timer(stream.get_executor(), deadline);
   // One thread runs both handlers; `finished` keeps a late timer from touching a later read.
   timer.async_wait([state, &socket = stream.socket()](const boost::system::error_code& ec) {
     if (ec || state->finished) return;
@@ -141,10 +140,9 @@ HeadOutcome check_request_header(const http::request_header<>& request,
   return {};
 }
 
-asio::awaitable<HeadOutcome> read_request_head(beast::tcp_stream& stream,
-                                               beast::flat_buffer& buffer,
-                                               http::request_parser<http::buffer_body>& parser,
-                                               const ProxyOptions& options, bool first) {
+Task<HeadOutcome> read_request_head(Stream& stream, beast::flat_buffer& buffer,
+                                    http::request_parser<http::buffer_body>& parser,
+                                    const ProxyOptions& options, bool first) {
   boost::system::error_code ec;
   if (!first && buffer.size() == 0) {
     // Idle keep-alive: a silent close when it lasts too long; the header deadline starts at the

@@ -26,10 +26,9 @@ struct HeadOutcome {
 
 // `first`: the connection's first request (no idle wait before it). On ok, the parser holds the
 // header and `buffer` the bytes after it.
-asio::awaitable<HeadOutcome> read_request_head(beast::tcp_stream& stream,
-                                               beast::flat_buffer& buffer,
-                                               http::request_parser<http::buffer_body>& parser,
-                                               const ProxyOptions& options, bool first);
+Task<HeadOutcome> read_request_head(Stream& stream, beast::flat_buffer& buffer,
+                                    http::request_parser<http::buffer_body>& parser,
+                                    const ProxyOptions& options, bool first);
 
 // "bad request", "uri too long", ...: the "error" of the router's JSON answer for a refusal.
 std::string_view error_name(http::status status);

@@ -52,7 +52,7 @@ bool ShadowDispatcher::submit(ShadowJob job) {
   return true;
 }
 
-asio::awaitable<void> ShadowDispatcher::run(ShadowJob job) {
+Task<void> ShadowDispatcher::run(ShadowJob job) {
   const auto& table = *job.state->table;
   const auto& shadow_target = table.target(job.shadow_index);
   auto& runtime = *job.state->runtimes[job.shadow_index];

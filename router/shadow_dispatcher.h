@@ -56,7 +56,7 @@ class ShadowDispatcher {
   void report_losses(const std::vector<ShadowTally>& sums) { analyzer_.add_losses(sums); }
 
  private:
-  asio::awaitable<void> run(ShadowJob job);
+  Task<void> run(ShadowJob job);
 
   const ShadowSettings settings_;
   ThreadMetrics& metrics_;

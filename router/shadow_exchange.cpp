@@ -47,9 +47,9 @@ const char* describe_error(const boost::system::error_code& ec) {
 }
 
 // Reads the rest of the answer's body into `capture`, discarding bytes past its limit.
-asio::awaitable<boost::system::error_code> read_body(
-    UpstreamConnection& upstream, http::response_parser<http::buffer_body>& parser,
-    BodyCapture& capture) {
+Task<boost::system::error_code> read_body(UpstreamConnection& upstream,
+                                          http::response_parser<http::buffer_body>& parser,
+                                          BodyCapture& capture) {
   std::array<char, 16 * 1024> scratch;
   boost::system::error_code ec;
   while (!parser.is_done()) {
@@ -65,10 +65,10 @@ asio::awaitable<boost::system::error_code> read_body(
 
 }  // namespace
 
-asio::awaitable<CopyReply> send_copy(UpstreamPool& pool, const CompiledTarget& target,
-                                     const CopiedRequest& request,
-                                     std::pair<std::string_view, std::string_view> extra_header,
-                                     std::size_t capture_limit) {
+Task<CopyReply> send_copy(UpstreamPool& pool, const CompiledTarget& target,
+                          const CopiedRequest& request,
+                          std::pair<std::string_view, std::string_view> extra_header,
+                          std::size_t capture_limit) {
   CopyReply reply;
   auto started = std::chrono::steady_clock::now();
   auto message = build_request(request, extra_header);

@@ -19,9 +19,9 @@ struct CopyReply {
 
 // The whole exchange — connect, write, read — is bounded by the target's timeout (connect by its
 // connect timeout). `extra_header` (name, value) is added to the copy; empty name: none.
-asio::awaitable<CopyReply> send_copy(UpstreamPool& pool, const CompiledTarget& target,
-                                     const CopiedRequest& request,
-                                     std::pair<std::string_view, std::string_view> extra_header,
-                                     std::size_t capture_limit);
+Task<CopyReply> send_copy(UpstreamPool& pool, const CompiledTarget& target,
+                          const CopiedRequest& request,
+                          std::pair<std::string_view, std::string_view> extra_header,
+                          std::size_t capture_limit);
 
 }  // namespace strangler

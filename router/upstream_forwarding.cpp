@@ -45,7 +45,7 @@ void ClientSession::prepare_forwarding(RequestParser& parser) {
   }
 }
 
-asio::awaitable<bool> ClientSession::forward(RequestParser& parser) {
+Task<bool> ClientSession::forward(RequestParser& parser) {
   auto& request = parser.get();
   ctx_.client_keep = request.keep_alive();
   bool expects_continue = iequals(to_std(request[http::field::expect]), "100-continue");
@@ -97,8 +97,7 @@ asio::awaitable<bool> ClientSession::forward(RequestParser& parser) {
   }
 }
 
-asio::awaitable<bool> ClientSession::fail_request(const Decision& decision, std::size_t index,
-                                                  bool keep) {
+Task<bool> ClientSession::fail_request(const Decision& decision, std::size_t index, bool keep) {
   const auto& runtime = *ctx_.state->runtimes[index];
   ctx_.answered_by = index;
   int retry_after = 0;
@@ -117,21 +116,21 @@ asio::awaitable<bool> ClientSession::fail_request(const Decision& decision, std:
   co_return keep;
 }
 
-asio::awaitable<void> ClientSession::back_off(std::size_t index, int attempt_number) {
+Task<void> ClientSession::back_off(std::size_t index, int attempt_number) {
   const auto& resilience = ctx_.state->runtimes[index]->target.resilience;
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   auto delay = full_jitter_backoff(attempt_number, std::chrono::milliseconds(resilience.backoff_ms),
                                    std::chrono::milliseconds(resilience.backoff_ms * 20),
                                    uniform(worker_.rng));
-  asio::steady_timer timer(stream_.get_executor());
+  Timer timer(stream_.get_executor());
   timer.expires_after(delay);
   boost::system::error_code ec;
   co_await timer.async_wait(use_ec(ec));
 }
 
 // Admission (bulkhead, then breaker), then the exchange itself.
-asio::awaitable<AttemptResult> ClientSession::attempt(RequestParser& parser, std::size_t index,
-                                                      bool first_on_target) {
+Task<AttemptResult> ClientSession::attempt(RequestParser& parser, std::size_t index,
+                                           bool first_on_target) {
   auto& runtime = *ctx_.state->runtimes[index];
   const auto& target = ctx_.state->table->target(index);
   if (target.url.scheme != "http") co_return failed(AttemptFailure::tls_unsupported);
@@ -170,8 +169,8 @@ void ClientSession::note_transition(const std::string& target,
 // One exchange with the target. A body-less request that failed on a reused pooled connection
 // before any byte of the answer is sent again at once on a fresh connection: the upstream closed
 // an idle connection, which says nothing about its health.
-asio::awaitable<AttemptResult> ClientSession::exchange(RequestParser& parser, std::size_t index,
-                                                       const BreakerTicket& ticket) {
+Task<AttemptResult> ClientSession::exchange(RequestParser& parser, std::size_t index,
+                                            const BreakerTicket& ticket) {
   const auto& target = ctx_.state->table->target(index);
   for (bool first = true;; first = false) {
     ConnectFailure connect;
@@ -234,7 +233,7 @@ asio::awaitable<AttemptResult> ClientSession::exchange(RequestParser& parser, st
 
 // Reads the upstream's final response header, passing over interim 1xx answers (100 Continue,
 // 103 Early Hints). 101 is an error: the router never forwards Upgrade.
-asio::awaitable<boost::system::error_code> ClientSession::read_response_header(
+Task<boost::system::error_code> ClientSession::read_response_header(
     UpstreamConnection& upstream, std::optional<ResponseParser>& response, http::verb method,
     const CompiledTarget& target) {
   boost::system::error_code ec;
@@ -252,7 +251,7 @@ asio::awaitable<boost::system::error_code> ClientSession::read_response_header(
 }
 
 // The client's request body could not be read: answer (unless the client is gone) and close.
-asio::awaitable<void> ClientSession::refuse_request_body(const RelayResult& sent) {
+Task<void> ClientSession::refuse_request_body(const RelayResult& sent) {
   if (sent.ec == beast::error::timeout) {
     co_await send_error(
         {http::status::request_timeout, "request timeout", "request body not received in time"},
@@ -268,9 +267,8 @@ asio::awaitable<void> ClientSession::refuse_request_body(const RelayResult& sent
 
 // Streams the upstream's response to the client. Returns true when both sides ended cleanly and
 // the upstream connection may be reused; lowers ctx_.client_keep when the client must be closed.
-asio::awaitable<bool> ClientSession::relay_response(ResponseParser& response,
-                                                    UpstreamConnection& upstream,
-                                                    std::size_t index) {
+Task<bool> ClientSession::relay_response(ResponseParser& response, UpstreamConnection& upstream,
+                                         std::size_t index) {
   const auto& target = ctx_.state->table->target(index);
   auto& message = response.get();
   // A body that ends when the connection does leaves nothing to reuse, whatever the headers say.

@@ -13,7 +13,7 @@ namespace {
 
 // A pooled connection is usable only when nothing is waiting on it: a 0 from recv means the
 // upstream closed it, data means the upstream sent something unasked; either way it is unsafe.
-bool still_open(tcp::socket& socket) {
+bool still_open(Socket& socket) {
   char byte;
   auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -43,7 +43,7 @@ const char* describe(ConnectFailure failure) {
   return "connect-failed";
 }
 
-UpstreamPool::UpstreamPool(asio::any_io_executor executor, PoolLimits limits)
+UpstreamPool::UpstreamPool(Executor executor, PoolLimits limits)
     : executor_(std::move(executor)), limits_(limits) {}
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& key,
@@ -67,8 +67,10 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
   return nullptr;
 }
 
-asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
-    const CompiledTarget& target, bool allow_reuse, ConnectFailure& failure, bool replayable) {
+Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(const CompiledTarget& target,
+                                                                bool allow_reuse,
+                                                                ConnectFailure& failure,
+                                                                bool replayable) {
   failure = ConnectFailure::none;
   if (allow_reuse) {
     if (auto idle = take_idle(target.url.authority, replayable)) co_return idle;
@@ -76,8 +78,8 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
   co_return co_await connect(target, failure);
 }
 
-asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
-    const CompiledTarget& target, ConnectFailure& failure) {
+Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(const CompiledTarget& target,
+                                                                ConnectFailure& failure) {
   auto connection = std::make_unique<UpstreamConnection>(executor_);
   connection->key = target.url.authority;
   boost::system::error_code ec;
@@ -87,7 +89,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
   if (!ec) {
     endpoints.emplace_back(address, target.url.port);
   } else {
-    tcp::resolver resolver(executor_);
+    Resolver resolver(executor_);
     auto results = co_await resolver.async_resolve(target.url.host, std::to_string(target.url.port),
                                                    use_ec(ec));
     if (ec) {

@@ -22,9 +22,9 @@
 namespace strangler {
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(asio::any_io_executor ex) : stream(std::move(ex)) {}
+  explicit UpstreamConnection(Executor ex) : stream(std::move(ex)) {}
 
-  beast::tcp_stream stream;
+  Stream stream;
   beast::flat_buffer buffer;  // bytes read past the end of the previous response, if any
   std::string key;            // pool key: "host:port"
   bool reused = false;
@@ -45,15 +45,14 @@ struct PoolLimits {
 
 class UpstreamPool {
  public:
-  UpstreamPool(asio::any_io_executor executor, PoolLimits limits);
+  UpstreamPool(Executor executor, PoolLimits limits);
 
   // An open connection to `target`, or nullptr with `failure` set. `allow_reuse` false forces a
   // fresh connection. `replayable`: the caller can send the request again on a fresh connection
   // if a reused one fails before any response byte (so a recently used one is not checked).
-  asio::awaitable<std::unique_ptr<UpstreamConnection>> acquire(const CompiledTarget& target,
-                                                               bool allow_reuse,
-                                                               ConnectFailure& failure,
-                                                               bool replayable = false);
+  Task<std::unique_ptr<UpstreamConnection>> acquire(const CompiledTarget& target, bool allow_reuse,
+                                                    ConnectFailure& failure,
+                                                    bool replayable = false);
   void release(std::unique_ptr<UpstreamConnection> connection);
 
   std::size_t idle_count() const;
@@ -65,10 +64,10 @@ class UpstreamPool {
   };
 
   std::unique_ptr<UpstreamConnection> take_idle(const std::string& key, bool replayable);
-  asio::awaitable<std::unique_ptr<UpstreamConnection>> connect(const CompiledTarget& target,
-                                                               ConnectFailure& failure);
+  Task<std::unique_ptr<UpstreamConnection>> connect(const CompiledTarget& target,
+                                                    ConnectFailure& failure);
 
-  asio::any_io_executor executor_;
+  Executor executor_;
   PoolLimits limits_;
   std::unordered_map<std::string, std::vector<Idle>> idle_;
 };
