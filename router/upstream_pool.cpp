@@ -57,7 +57,9 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
     Idle idle = std::move(list.back());
     list.pop_back();
     auto idle_for = now - idle.since;
-    if (idle_for >= limits_.max_idle_time) continue;
+    if (idle_for >= (replayable ? limits_.max_idle_time_replayable : limits_.max_idle_time)) {
+      continue;
+    }
     bool trusted = replayable && idle_for < limits_.check_after;
     if (trusted || still_open(idle.connection->stream.socket())) {
       idle.connection->reused = true;

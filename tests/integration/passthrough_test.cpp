@@ -218,6 +218,25 @@ TEST_CASE("passthrough: the upstream connection is kept alive and reused") {
   CHECK(reqs[4].connection == reqs[0].connection);
 }
 
+TEST_CASE("passthrough: an idle upstream connection outlives a lull for body-less requests only") {
+  RecordingCluster rc({}, {"--threads", "1"});
+  auto client = rc.c.client();
+  REQUIRE(client.Get("/lull/1"));
+  // Past the 4 s a request with a body may reuse a connection after; a body-less one is resent on
+  // a fresh connection if the upstream closed it, so it still takes this one.
+  std::this_thread::sleep_for(4200ms);
+  REQUIRE(client.Get("/lull/2"));
+  CHECK(rc.upstream.connections_accepted() == 1);
+  std::this_thread::sleep_for(4200ms);
+  auto res = client.Post("/lull/3", "{\"a\":1}", "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  auto reqs = rc.upstream.wait_for_requests(3);
+  CHECK(rc.upstream.connections_accepted() == 2);
+  CHECK(reqs[1].connection == reqs[0].connection);
+  CHECK(reqs[2].connection != reqs[0].connection);
+}
+
 TEST_CASE("passthrough: an upstream connection closed while idle is not used again") {
   RecordingCluster rc({}, {"--threads", "1"});
   rc.upstream.set_silent_close(true);
