@@ -15,6 +15,7 @@
 #include "router/metrics.h"
 #include "router/proxy_options.h"
 #include "router/route_snapshot.h"
+#include "router/shadow_job.h"
 #include "router/shadow_loss_tally.h"
 #include "router/upstream_pool.h"
 
@@ -37,7 +38,7 @@ struct WorkerContext {
         access_log(log),
         shadow(shadow_dispatcher),
         rng(std::random_device{}()),
-        shadow_loss_report(executor) {}
+        shadow_handoff(executor) {}
 
   RouteSnapshotReader routes;
   UpstreamPool pool;
@@ -48,10 +49,12 @@ struct WorkerContext {
   AccessLog* access_log;              // null when off
   ShadowDispatcher* shadow;           // null when shadowing is off (tests of the bare proxy)
   std::mt19937_64 rng;                // backoff jitter
-  // Shadow copies this thread dropped or skipped, reported in batches by the timer below.
+  // Shadow work this thread hands on in batches when the timer below fires: copies to send (their
+  // places in the shadow queue already taken) and the copies it dropped or skipped.
+  std::vector<ShadowJob> shadow_jobs;
   ShadowLossTally shadow_losses;
-  Timer shadow_loss_report;
-  bool shadow_loss_report_armed = false;
+  Timer shadow_handoff;
+  bool shadow_handoff_armed = false;
 };
 
 Task<void> serve_client(Socket socket, WorkerContext& worker);

@@ -71,6 +71,7 @@ class ClientSession {
   void capture_response(const http::response_header<>& response);
   void hand_off_shadow();
   void count_shadow_loss(const Route& route, std::int64_t dropped, std::int64_t skipped);
+  void schedule_shadow_handoff();
 
   // upstream_forwarding.cpp
   void prepare_forwarding(RequestParser& parser);

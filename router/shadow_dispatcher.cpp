@@ -40,16 +40,19 @@ void ShadowDispatcher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool ShadowDispatcher::submit(ShadowJob job) {
+bool ShadowDispatcher::reserve() {
   if (queued_.fetch_add(1, std::memory_order_relaxed) >= settings_.queue_capacity) {
     queued_.fetch_sub(1, std::memory_order_relaxed);
     return false;
   }
-  asio::post(io_, [this, job = std::move(job)]() mutable {
-    queued_.fetch_sub(1, std::memory_order_relaxed);
-    asio::co_spawn(io_, run(std::move(job)), asio::detached);
-  });
   return true;
+}
+
+void ShadowDispatcher::submit(std::vector<ShadowJob> jobs) {
+  asio::post(io_, [this, jobs = std::move(jobs)]() mutable {
+    queued_.fetch_sub(jobs.size(), std::memory_order_relaxed);
+    for (auto& job : jobs) asio::co_spawn(io_, run(std::move(job)), asio::detached);
+  });
 }
 
 Task<void> ShadowDispatcher::run(ShadowJob job) {

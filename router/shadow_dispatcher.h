@@ -43,9 +43,11 @@ class ShadowDispatcher {
 
   const ShadowSettings& settings() const { return settings_; }
 
-  // Any I/O thread; never blocks. False when the queue is full: the copy is dropped, and the
-  // caller counts it.
-  bool submit(ShadowJob job);
+  // Any I/O thread; never blocks. Takes a place in the queue for a copy the caller will submit;
+  // false when the queue is full: the copy is dropped, and the caller counts it.
+  bool reserve();
+  // Any I/O thread: copies whose places were reserved, sent as the shadow thread gets to them.
+  void submit(std::vector<ShadowJob> jobs);
   // Any I/O thread: true when a copy submitted now would not be dropped for a full queue, so a
   // request is captured only when its copy has a chance (else it is counted as dropped at once).
   bool has_room() const {
