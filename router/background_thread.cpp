@@ -11,9 +11,9 @@ namespace strangler {
 namespace {
 
 // Measured at saturation (2 cores, 64 connections, 100% shadowed; README, Performance): idle
-// compares ~1% of copies and costs the clients ~8% of their throughput (the capture and drop
-// accounting left on the I/O threads); nice 5 compares ~17% and costs ~28%; nice 0 ~68% and ~45%.
-// Below saturation all three compare every copy.
+// compares under 1% of copies and costs the clients ~7% of their throughput (what is left: the
+// shadow threads taking the cores' idle moments, and capture on the I/O threads); nice 5
+// compares ~15% and costs ~26%; nice 0 ~68% and ~45%.
 constexpr int kLowNice = 5;
 
 }  // namespace

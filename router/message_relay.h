@@ -68,7 +68,7 @@ class OutgoingMessage {
     if (!head_sent_) buffers[0] = asio::buffer(head_);
     buffers[2] = asio::buffer(piece.data(), piece.size());
     if (chunked_ && !piece.empty()) {
-      auto size = fmt_chunk_size(piece.size());
+      auto size = write_chunk_size(piece.size());
       buffers[1] = asio::buffer(size_line_.data(), size);
       buffers[3] = asio::buffer(kCrlf);
     }
@@ -83,7 +83,7 @@ class OutgoingMessage {
   static constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
   // Writes "<hex size>\r\n" into size_line_; returns its length.
-  std::size_t fmt_chunk_size(std::size_t size) {
+  std::size_t write_chunk_size(std::size_t size) {
     static constexpr char kHex[] = "0123456789abcdef";
     char digits[16];
     std::size_t n = 0;
