@@ -2,8 +2,8 @@
 #include "tests/support/cluster.h"
 
 #include <doctest/doctest.h>
-#include <algorithm>
 
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
