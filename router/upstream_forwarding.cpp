@@ -183,7 +183,9 @@ Task<AttemptResult> ClientSession::exchange(RequestParser& parser, std::size_t i
     }
     bool may_retry = upstream->reused && parser.is_done() && first;
     if (!parser.is_done()) ctx_.body_consumed = true;
-    OutgoingMessage outgoing(head_, parser.get());
+    head_.clear();
+    append_head(head_, parser.get());
+    OutgoingMessage outgoing(head_, parser.get().chunked());
     auto sent = co_await relay_body(
         stream_, buffer_, parser, upstream->stream, outgoing, scratch_,
         {worker_.options.body_timeout, std::chrono::milliseconds(target.target.timeout_ms)},
@@ -290,7 +292,9 @@ Task<bool> ClientSession::relay_response(ResponseParser& response, UpstreamConne
   }
   message.version(request_version_);
   message.keep_alive(ctx_.client_keep);
-  OutgoingMessage outgoing(head_, message);
+  head_.clear();
+  append_head(head_, message);
+  OutgoingMessage outgoing(head_, message.chunked());
   auto timeouts = RelayTimeouts{std::chrono::milliseconds(target.target.timeout_ms),
                                 worker_.options.send_timeout};
   auto relayed =
