@@ -55,9 +55,16 @@ struct BodyCapture {
 // message_head.h for why).
 class OutgoingMessage {
  public:
-  // `head` stays owned by the caller and must outlive the relay; `chunked`: the message's framing
-  // as rewritten (a body-less message is never chunked: Transfer-Encoding is hop-by-hop).
-  OutgoingMessage(std::string_view head, bool chunked) : head_(head), chunked_(chunked) {}
+  // Writes the head of `message` (already rewritten, framing included) into `storage`, which the
+  // caller keeps for the relay and reuses for the next message. A body-less message is never
+  // chunked: Transfer-Encoding is hop-by-hop.
+  template <bool isRequest, typename Body>
+  OutgoingMessage(std::string& storage, const http::message<isRequest, Body>& message)
+      : chunked_(message.chunked()) {
+    storage.clear();
+    append_head(storage, message);
+    head_ = storage;
+  }
 
   bool head_sent() const { return head_sent_; }
 

@@ -117,12 +117,6 @@ void ThreadMetrics::record_shadow(std::string_view route, ShadowEvent event) {
     case ShadowEvent::error:
       ++counters.errors;
       break;
-    case ShadowEvent::dropped:
-      ++counters.dropped;
-      break;
-    case ShadowEvent::skipped:
-      ++counters.skipped;
-      break;
   }
 }
 

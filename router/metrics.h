@@ -35,8 +35,9 @@ struct MetricsSettings {
   std::chrono::seconds traffic_history{300};  // the longest window traffic() can answer
 };
 
-// What became of one shadow copy; see ShadowCounters for what each one counts.
-enum class ShadowEvent { matched, mismatched, error, dropped, skipped };
+// What became of one compared copy (see ShadowCounters); copies given up are counted by
+// ThreadMetrics::record_shadow_losses.
+enum class ShadowEvent { matched, mismatched, error };
 
 struct TrafficEntry {
   std::string target;

@@ -4,23 +4,13 @@
 namespace strangler {
 
 void ShadowLossTally::add(const Route& route, std::int64_t dropped, std::int64_t skipped) {
-  auto [it, added] = by_route_.try_emplace(route.id);
-  if (added) {
-    it->second.route_id = route.id;
-    it->second.route = route.pattern.text();
-  }
-  it->second.dropped += dropped;
-  it->second.skipped += skipped;
+  sum_into(
+      route.id, [&] { return route.pattern.text(); }, dropped, skipped);
 }
 
 void ShadowLossTally::add(const ShadowTally& tally) {
-  auto [it, added] = by_route_.try_emplace(tally.route_id);
-  if (added) {
-    it->second.route_id = tally.route_id;
-    it->second.route = tally.route;
-  }
-  it->second.dropped += tally.dropped;
-  it->second.skipped += tally.skipped;
+  sum_into(
+      tally.route_id, [&] { return tally.route; }, tally.dropped, tally.skipped);
 }
 
 std::vector<ShadowTally> ShadowLossTally::sums() const {

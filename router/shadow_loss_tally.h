@@ -27,6 +27,19 @@ class ShadowLossTally {
   std::vector<ShadowTally> take();  // sums(), then clear()
 
  private:
+  // Adds to the sums of `route_id`; `route_text()` is asked only when the route is new here.
+  template <typename RouteText>
+  void sum_into(std::int64_t route_id, RouteText route_text, std::int64_t dropped,
+                std::int64_t skipped) {
+    auto [it, added] = by_route_.try_emplace(route_id);
+    if (added) {
+      it->second.route_id = route_id;
+      it->second.route = route_text();
+    }
+    it->second.dropped += dropped;
+    it->second.skipped += skipped;
+  }
+
   std::map<std::int64_t, ShadowTally> by_route_;
 };
 

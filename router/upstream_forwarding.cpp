@@ -183,9 +183,7 @@ Task<AttemptResult> ClientSession::exchange(RequestParser& parser, std::size_t i
     }
     bool may_retry = upstream->reused && parser.is_done() && first;
     if (!parser.is_done()) ctx_.body_consumed = true;
-    head_.clear();
-    append_head(head_, parser.get());
-    OutgoingMessage outgoing(head_, parser.get().chunked());
+    OutgoingMessage outgoing(head_, parser.get());
     auto sent = co_await relay_body(
         stream_, buffer_, parser, upstream->stream, outgoing, scratch_,
         {worker_.options.body_timeout, std::chrono::milliseconds(target.target.timeout_ms)},
@@ -292,9 +290,7 @@ Task<bool> ClientSession::relay_response(ResponseParser& response, UpstreamConne
   }
   message.version(request_version_);
   message.keep_alive(ctx_.client_keep);
-  head_.clear();
-  append_head(head_, message);
-  OutgoingMessage outgoing(head_, message.chunked());
+  OutgoingMessage outgoing(head_, message);
   auto timeouts = RelayTimeouts{std::chrono::milliseconds(target.target.timeout_ms),
                                 worker_.options.send_timeout};
   auto relayed =

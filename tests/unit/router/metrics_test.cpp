@@ -134,14 +134,15 @@ TEST_CASE("metrics: shadow events count comparisons, mismatches, errors and drop
   registry.shard(1).record_shadow("orders", ShadowEvent::matched);
   registry.shard(1).record_shadow("orders", ShadowEvent::mismatched);
   registry.shard(0).record_shadow("orders", ShadowEvent::error);
-  registry.shard(0).record_shadow("orders", ShadowEvent::dropped);
-  registry.shard(0).record_shadow("orders", ShadowEvent::dropped);
+  registry.shard(0).record_shadow_losses("orders", 1, 0);
+  registry.shard(1).record_shadow_losses("orders", 1, 3);
   registry.shard(1).record_shadow("pay", ShadowEvent::mismatched);
   auto s = registry.snapshot();
   CHECK(s.shadow["orders"].comparisons == 3);  // a mismatch is also a comparison
   CHECK(s.shadow["orders"].mismatches == 1);
   CHECK(s.shadow["orders"].errors == 1);
   CHECK(s.shadow["orders"].dropped == 2);
+  CHECK(s.shadow["orders"].skipped == 3);
   CHECK(s.shadow["pay"].comparisons == 1);
   CHECK(s.shadow["pay"].mismatches == 1);
 }
