@@ -145,7 +145,16 @@ TEST_CASE("admin breakers: /admin/traffic counts recent requests by the target t
   for (int i = 0; i < 3; ++i) REQUIRE(served_by(client.Get("/orders/1")) == "orders-svc");
   for (int i = 0; i < 5; ++i) REQUIRE(served_by(client.Get("/customers/1")) == "monolith");
 
-  auto traffic = admin_json(c, "/admin/traffic");
+  // The router counts a request just after its answer went out: wait until all eight are in.
+  nlohmann::json traffic;
+  wait_until(
+      [&] {
+        traffic = admin_json(c, "/admin/traffic");
+        long long total = 0;
+        for (const auto& t : traffic["targets"]) total += t.value("requests", 0LL);
+        return total >= 8;
+      },
+      3s);
   INFO(traffic.dump(2));
   CHECK(traffic.value("window_seconds", 0) == 300);
   REQUIRE(traffic["targets"].is_array());

@@ -196,7 +196,7 @@ TEST_CASE("metrics: retries and an exhausted retry budget are counted") {
     REQUIRE(res);
     CHECK(res->status == 502);
   }
-  auto s = scrape(c);
+  auto s = scrape_after(c, kRequests);
   const double retries = s.sum("strangler_retries_total", {{"target", "resetter"}});
   const double exhausted =
       s.sum("strangler_retry_budget_exhausted_total", {{"target", "resetter"}});

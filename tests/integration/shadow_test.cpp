@@ -87,6 +87,7 @@ TEST_CASE("shadow: the extracted variant's documented differences are found by p
   get_orders(client, 20);
 
   auto r = wait_for_report(c, "/orders", 20);
+  INFO("report: " << r.dump());
   CHECK(r["comparisons"] == 20);
   CHECK(r["mismatches"] == 20);
   CHECK(r["match_rate"] == 0.0);
