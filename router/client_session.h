@@ -92,7 +92,7 @@ class ClientSession {
   void note_transition(const std::string& target, std::optional<BreakerTransition> transition);
   Task<void> back_off(std::size_t index, int attempt_number);
 
-  Stream stream_;
+  TimedStream stream_;
   beast::flat_buffer buffer_;
   WorkerContext& worker_;
   std::vector<char> scratch_;

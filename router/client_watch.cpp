@@ -10,10 +10,10 @@ namespace strangler {
 // Shared with the timer's handler and the watching coroutine, which may run after the watch (and
 // even the sockets) are gone: they touch the sockets only while `active`.
 struct ClientWatch::State {
-  State(Socket& client_, Stream& upstream_)
+  State(Socket& client_, TimedStream& upstream_)
       : client(&client_), upstream(&upstream_), quiet(client_.get_executor()) {}
   Socket* client;
-  Stream* upstream;
+  TimedStream* upstream;
   Timer quiet;
   bool active = true;
   bool watching = false;  // the quiet period is over and the socket wait started
@@ -42,7 +42,7 @@ Task<void> watch(std::shared_ptr<ClientWatch::State> state) {
 
 }  // namespace
 
-ClientWatch::ClientWatch(Socket& client, Stream& upstream)
+ClientWatch::ClientWatch(Socket& client, TimedStream& upstream)
     : state_(std::make_shared<State>(client, upstream)) {
   state_->quiet.expires_after(kClientWatchDelay);
   state_->quiet.async_wait([state = state_](const boost::system::error_code& ec) {

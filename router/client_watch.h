@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "router/asio.h"
+#include "router/timed_stream.h"
 
 namespace strangler {
 
@@ -25,7 +26,7 @@ inline constexpr std::chrono::milliseconds kClientWatchDelay{50};
 
 class ClientWatch {
  public:
-  ClientWatch(Socket& client, Stream& upstream);
+  ClientWatch(Socket& client, TimedStream& upstream);
   ~ClientWatch();
   ClientWatch(const ClientWatch&) = delete;
   ClientWatch& operator=(const ClientWatch&) = delete;

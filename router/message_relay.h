@@ -14,6 +14,7 @@
 #include <string>
 
 #include "router/asio.h"
+#include "router/timed_stream.h"
 #include "router/message_head.h"
 
 namespace strangler {
@@ -111,8 +112,8 @@ class OutgoingMessage {
 };
 
 template <bool isRequest>
-Task<RelayResult> relay_body(Stream& in, beast::flat_buffer& in_buffer,
-                             http::parser<isRequest, http::buffer_body>& parser, Stream& out,
+Task<RelayResult> relay_body(TimedStream& in, beast::flat_buffer& in_buffer,
+                             http::parser<isRequest, http::buffer_body>& parser, TimedStream& out,
                              OutgoingMessage& message, std::span<char> scratch,
                              RelayTimeouts timeouts, BodyCapture* capture = nullptr) {
   boost::system::error_code ec;

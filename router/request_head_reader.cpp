@@ -79,9 +79,9 @@ std::optional<HeadOutcome> check_framing(const http::request_header<>& request) 
   return std::nullopt;
 }
 
-// Reads more bytes into `buffer`, giving up at `deadline`. Not with tcp_stream's own timeout:
+// Reads more bytes into `buffer`, giving up at `deadline`. Not with the stream's own timeout:
 // that closes the socket, and the client would never get its 408.
-Task<boost::system::error_code> read_some_by(Stream& stream, beast::flat_buffer& buffer,
+Task<boost::system::error_code> read_some_by(TimedStream& stream, beast::flat_buffer& buffer,
                                              std::chrono::steady_clock::time_point deadline) {
   struct State {
     bool finished = false;
@@ -140,7 +140,7 @@ HeadOutcome check_request_header(const http::request_header<>& request,
   return {};
 }
 
-Task<HeadOutcome> read_request_head(Stream& stream, beast::flat_buffer& buffer,
+Task<HeadOutcome> read_request_head(TimedStream& stream, beast::flat_buffer& buffer,
                                     http::request_parser<http::buffer_body>& parser,
                                     const ProxyOptions& options, bool first) {
   boost::system::error_code ec;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "router/asio.h"
+#include "router/timed_stream.h"
 #include "router/proxy_options.h"
 
 namespace strangler {
@@ -26,7 +27,7 @@ struct HeadOutcome {
 
 // `first`: the connection's first request (no idle wait before it). On ok, the parser holds the
 // header and `buffer` the bytes after it.
-Task<HeadOutcome> read_request_head(Stream& stream, beast::flat_buffer& buffer,
+Task<HeadOutcome> read_request_head(TimedStream& stream, beast::flat_buffer& buffer,
                                     http::request_parser<http::buffer_body>& parser,
                                     const ProxyOptions& options, bool first);
 

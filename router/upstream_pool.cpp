@@ -101,7 +101,7 @@ Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(const CompiledTa
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
   connection->stream.expires_after(timeout);
-  co_await connection->stream.async_connect(endpoints, use_ec(ec));
+  ec = co_await connection->stream.connect(endpoints);
   if (ec) {
     failure = classify(ec);
     co_return nullptr;

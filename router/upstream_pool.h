@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "router/asio.h"
+#include "router/timed_stream.h"
 #include "rules/route_table.h"
 
 namespace strangler {
@@ -24,7 +25,7 @@ namespace strangler {
 struct UpstreamConnection {
   explicit UpstreamConnection(Executor ex) : stream(std::move(ex)) {}
 
-  Stream stream;
+  TimedStream stream;
   beast::flat_buffer buffer;  // bytes read past the end of the previous response, if any
   std::string key;            // pool key: "host:port"
   bool reused = false;
