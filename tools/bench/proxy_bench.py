@@ -122,8 +122,12 @@ def measure(ports, ctx, args):
     """Interleaved runs: {conns: {name: [result, ...]}}, plus the order actually used."""
     live = [name for name, port in ports.items() if port]
     results = {c: {name: [] for name in live} for c in args.connections}
-    for name in live:  # warm-up: connections to upstreams, caches, page faults
-        run_wrk(f"http://127.0.0.1:{ports[name]}{PATH}", 64, 1, ctx.lua, args.wrk_threads)
+    # Warm-up at every connection count: each contender's upstream connections, caches and page
+    # faults for as many clients as it will be measured with (warmed at 64 only, a contender's
+    # first 512-connection run paid for ~450 upstream connects in its tail).
+    for conns in args.connections:
+        for name in live:
+            run_wrk(f"http://127.0.0.1:{ports[name]}{PATH}", conns, 1, ctx.lua, args.wrk_threads)
     for rnd in range(args.rounds):
         order = live[rnd % len(live):] + live[:rnd % len(live)]
         for conns in args.connections:
