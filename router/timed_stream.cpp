@@ -49,7 +49,9 @@ Task<boost::system::error_code> TimedStream::connect(const std::vector<tcp::endp
   boost::system::error_code ec = asio::error::host_not_found;
   for (const auto& endpoint : endpoints) {
     close();
-    co_await async_connect_one(endpoint, use_ec(ec));
+    co_await timed<void(boost::system::error_code)>(
+        use_ec(ec),
+        [endpoint](DrainingSocket& s, auto done) { s.async_connect(endpoint, std::move(done)); });
     if (!ec || ec == beast::error::timeout) break;
   }
   co_return ec;

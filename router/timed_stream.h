@@ -17,6 +17,7 @@
 
 #include "router/asio.h"
 #include "router/deadline_watch.h"
+#include "router/draining_socket.h"
 
 namespace strangler {
 
@@ -44,22 +45,17 @@ class TimedStream {
 
   template <typename Buffers, typename Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
-    return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [this](auto handler, const Buffers& b) {
-          start();
-          state_->socket.async_read_some(b, wrap(std::move(handler)));
-        },
-        token, buffers);
+    return timed<void(boost::system::error_code, std::size_t)>(
+        std::forward<Token>(token), [buffers](DrainingSocket& s, auto done) {
+          s.async_read_some_draining(buffers, std::move(done));
+        });
   }
 
   template <typename Buffers, typename Token>
   auto async_write_some(const Buffers& buffers, Token&& token) {
-    return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [this](auto handler, const Buffers& b) {
-          start();
-          state_->socket.async_write_some(b, wrap(std::move(handler)));
-        },
-        token, buffers);
+    return timed<void(boost::system::error_code, std::size_t)>(
+        std::forward<Token>(token),
+        [buffers](DrainingSocket& s, auto done) { s.async_write_some(buffers, std::move(done)); });
   }
 
   // Connects to the first endpoint that accepts, within the deadline; beast::error::timeout when
@@ -67,14 +63,16 @@ class TimedStream {
   Task<boost::system::error_code> connect(const std::vector<tcp::endpoint>& endpoints);
 
  private:
-  template <typename Token>
-  auto async_connect_one(const tcp::endpoint& endpoint, Token&& token) {
-    return asio::async_initiate<Token, void(boost::system::error_code)>(
-        [this](auto handler, const tcp::endpoint& e) {
+  // Starts `operation` on the socket under the deadline, its completion wrapped. A coroutine's
+  // token defers the start until the co_await, so `operation` holds copies, not references.
+  template <typename Signature, typename Token, typename Operation>
+  auto timed(Token&& token, Operation operation) {
+    return asio::async_initiate<Token, Signature>(
+        [this, operation = std::move(operation)](auto handler) {
           start();
-          state_->socket.async_connect(e, wrap(std::move(handler)));
+          operation(state_->socket, wrap(std::move(handler)));
         },
-        token, endpoint);
+        token);
   }
 
  public:  // for Asio's associated_executor and associated_allocator below
@@ -83,7 +81,7 @@ class TimedStream {
   struct State {
     explicit State(Executor executor) : socket(executor), timer(executor) {}
     explicit State(Socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-    Socket socket;
+    DrainingSocket socket;
     Timer timer;
     DeadlineWatch watch;
   };
