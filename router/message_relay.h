@@ -14,8 +14,8 @@
 #include <string>
 
 #include "router/asio.h"
-#include "router/timed_stream.h"
 #include "router/message_head.h"
+#include "router/timed_stream.h"
 
 namespace strangler {
 
