@@ -30,7 +30,7 @@ struct WorkerContext {
                 std::atomic<int>& in_flight_requests, MetricsRegistry& registry, int thread_index,
                 AccessLog* log, ShadowDispatcher* shadow_dispatcher)
       : routes(snapshot),
-        pool(executor, PoolLimits{}),
+        pool(executor, pool_limits(opts.upstream_idle_timeout), registry.shard(thread_index)),
         options(opts),
         in_flight(in_flight_requests),
         metrics_registry(registry),

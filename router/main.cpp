@@ -33,6 +33,7 @@ struct Options {
   std::uint64_t max_body = 10 * 1024 * 1024;
   int header_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
+  int upstream_idle_timeout_ms = 60000;
   int max_connections = 10000;
   std::size_t max_uri_bytes = 8 * 1024;
   std::size_t max_field_bytes = 8 * 1024;
@@ -77,6 +78,9 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(100, 3600000));
   app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
                  "how long a keep-alive connection may wait for its next request")
+      ->check(CLI::Range(100, 3600000));
+  app.add_option("--upstream-idle-timeout-ms", o.upstream_idle_timeout_ms,
+                 "how long an unused upstream connection is kept open for reuse")
       ->check(CLI::Range(100, 3600000));
   app.add_option("--max-connections", o.max_connections,
                  "open client connections beyond which new ones are refused at once")
@@ -154,6 +158,7 @@ int run(const Options& o) {
   proxy_options.max_body = o.max_body;
   proxy_options.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
   proxy_options.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  proxy_options.upstream_idle_timeout = std::chrono::milliseconds(o.upstream_idle_timeout_ms);
   proxy_options.max_connections = o.max_connections;
   proxy_options.max_uri = o.max_uri_bytes;
   proxy_options.max_field_bytes = o.max_field_bytes;
@@ -166,7 +171,8 @@ int run(const Options& o) {
   analyzer_settings.priority = shadow_priority;
   ShadowAnalyzer analyzer(o.db, analyzer_settings, metrics.shard(threads + 1));
   ShadowDispatcher shadow(
-      {o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight, shadow_priority},
+      {o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight, shadow_priority,
+       proxy_options.upstream_idle_timeout},
       metrics.shard(threads), analyzer);
   ProxyServer proxy(listen, threads, proxy_options, snapshot, metrics, access_log.get(), &shadow);
   AdminServer admin_server(admin, snapshot, readiness, runtimes, metrics, o.admin_token);

@@ -154,6 +154,8 @@ void ThreadMetrics::merge_into(MetricsSnapshot& out) const {
   out.in_flight += in_flight_.load(std::memory_order_relaxed);
   out.open_connections += open_connections_.load(std::memory_order_relaxed);
   out.connections_refused += connections_refused_.load(std::memory_order_relaxed);
+  out.idle_upstream_connections += idle_upstream_connections_.load(std::memory_order_relaxed);
+  out.upstream_connects += upstream_connects_.load(std::memory_order_relaxed);
 }
 
 void ThreadMetrics::merge_traffic(std::int64_t first_slot, std::int64_t last_slot,

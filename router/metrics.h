@@ -93,6 +93,11 @@ class alignas(64) ThreadMetrics {
     open_connections_.fetch_add(delta, std::memory_order_relaxed);
   }
   void record_connection_refused() { connections_refused_.fetch_add(1, std::memory_order_relaxed); }
+  // Upstream connections: idle in this thread's pool (a gauge) and opened (a counter).
+  void add_idle_upstream_connections(std::int64_t delta) {
+    idle_upstream_connections_.fetch_add(delta, std::memory_order_relaxed);
+  }
+  void record_upstream_connect() { upstream_connects_.fetch_add(1, std::memory_order_relaxed); }
 
   // Scraper side (take the lock): add this shard's values into `out`; add its requests per
   // target in traffic slots [first_slot, last_slot] into `out`.
@@ -130,6 +135,8 @@ class alignas(64) ThreadMetrics {
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> connections_refused_{0};
+  std::atomic<std::int64_t> idle_upstream_connections_{0};
+  std::atomic<std::uint64_t> upstream_connects_{0};
 };
 
 class MetricsRegistry {

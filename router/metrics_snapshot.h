@@ -68,6 +68,8 @@ struct MetricsSnapshot {
   std::int64_t in_flight = 0;
   std::int64_t open_connections = 0;
   std::uint64_t connections_refused = 0;
+  std::int64_t idle_upstream_connections = 0;  // in the I/O threads' and the shadow pool
+  std::uint64_t upstream_connects = 0;
   std::string build_version;  // empty: no strangler_build_info sample
 };
 

@@ -152,6 +152,12 @@ void render_process(PrometheusText& out, const MetricsSnapshot& s) {
   out.family("strangler_connections_refused_total",
              "Client connections closed at once because --max-connections were open.", "counter");
   out.sample("strangler_connections_refused_total", {}, count_text(s.connections_refused));
+  out.family("strangler_upstream_idle_connections",
+             "Upstream connections kept open for reuse (shadow copies' included).", "gauge");
+  out.sample("strangler_upstream_idle_connections", {}, count_text(s.idle_upstream_connections));
+  out.family("strangler_upstream_connections_opened_total",
+             "Upstream connections opened (shadow copies' included).", "counter");
+  out.sample("strangler_upstream_connections_opened_total", {}, count_text(s.upstream_connects));
   if (s.build_version.empty()) return;
   out.family("strangler_build_info", "Build of the running router; the value is always 1.",
              "gauge");

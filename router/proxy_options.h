@@ -20,6 +20,8 @@ struct ProxyOptions {
   std::size_t max_uri = 8 * 1024;                   // request target, bytes
   int max_connections = 10000;                      // open client connections, all threads
   std::size_t relay_buffer = 16 * 1024;             // per connection, for streaming bodies
+  // An unused pooled upstream connection (and the shadow pool's).
+  std::chrono::milliseconds upstream_idle_timeout{60000};
 };
 
 }  // namespace strangler

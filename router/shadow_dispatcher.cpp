@@ -21,7 +21,7 @@ ShadowDispatcher::ShadowDispatcher(ShadowSettings settings, ThreadMetrics& metri
       analyzer_(analyzer),
       io_(1),
       work_(io_.get_executor()),
-      pool_(io_.get_executor(), PoolLimits{}) {}
+      pool_(io_.get_executor(), pool_limits(settings.upstream_idle_timeout), metrics) {}
 
 ShadowDispatcher::~ShadowDispatcher() {
   stop();

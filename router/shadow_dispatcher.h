@@ -29,6 +29,7 @@ struct ShadowSettings {
   std::size_t queue_capacity = 1000;
   int max_in_flight_per_target = 64;
   BackgroundPriority priority = BackgroundPriority::idle;
+  std::chrono::milliseconds upstream_idle_timeout{60000};  // the shadow pool's, as the proxy's
 };
 
 class ShadowDispatcher {

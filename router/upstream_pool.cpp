@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -43,8 +44,30 @@ const char* describe(ConnectFailure failure) {
   return "connect-failed";
 }
 
-UpstreamPool::UpstreamPool(Executor executor, PoolLimits limits)
-    : executor_(std::move(executor)), limits_(limits) {}
+PoolLimits pool_limits(std::chrono::milliseconds idle_timeout) {
+  PoolLimits limits;
+  limits.max_idle_time_replayable = idle_timeout;
+  limits.max_idle_time = std::min(limits.max_idle_time, idle_timeout);
+  limits.check_after = std::min(limits.check_after, idle_timeout);
+  // Half the limit at most, so a connection is closed within 1.5 times its idle timeout.
+  limits.sweep_every = std::clamp(idle_timeout / 2, std::chrono::milliseconds(10),
+                                  limits.sweep_every);
+  return limits;
+}
+
+UpstreamPool::UpstreamPool(Executor executor, PoolLimits limits, ThreadMetrics& metrics)
+    : executor_(executor), limits_(limits), metrics_(metrics), sweep_timer_(executor) {}
+
+// The sockets close with the lists; only the gauge needs telling. The timer's destructor cancels
+// a pending sweep, whose handler then returns without touching this pool.
+UpstreamPool::~UpstreamPool() {
+  forget_idle(idle_count_);
+}
+
+void UpstreamPool::forget_idle(std::size_t count) {
+  idle_count_ -= count;
+  metrics_.add_idle_upstream_connections(-static_cast<std::int64_t>(count));
+}
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& key,
                                                             bool replayable) {
@@ -56,6 +79,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
   while (!list.empty()) {
     Idle idle = std::move(list.back());
     list.pop_back();
+    forget_idle(1);
     auto idle_for = now - idle.since;
     if (idle_for >= (replayable ? limits_.max_idle_time_replayable : limits_.max_idle_time)) {
       continue;
@@ -107,6 +131,7 @@ Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(const CompiledTa
     co_return nullptr;
   }
   connection->stream.socket().set_option(tcp::no_delay(true), ec);
+  metrics_.record_upstream_connect();
   co_return connection;
 }
 
@@ -115,12 +140,31 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> connection) {
   if (list.size() >= limits_.max_idle_per_target) return;  // closes it
   connection->stream.expires_never();
   list.push_back({std::move(connection), std::chrono::steady_clock::now()});
+  ++idle_count_;
+  metrics_.add_idle_upstream_connections(1);
+  if (!sweep_armed_) arm_sweep();
 }
 
-std::size_t UpstreamPool::idle_count() const {
-  std::size_t n = 0;
-  for (const auto& [key, list] : idle_) n += list.size();
-  return n;
+void UpstreamPool::arm_sweep() {
+  sweep_armed_ = true;
+  sweep_timer_.expires_after(limits_.sweep_every);
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // the pool is being destroyed
+    sweep_armed_ = false;
+    sweep();
+    if (idle_count_ > 0) arm_sweep();
+  });
+}
+
+void UpstreamPool::sweep() {
+  auto oldest_kept = std::chrono::steady_clock::now() - limits_.max_idle_time_replayable;
+  std::size_t closed = 0;
+  for (auto& [key, list] : idle_) {
+    closed += std::erase_if(list, [&](Idle& idle) {
+      return idle.since <= oldest_kept || !still_open(idle.connection->stream.socket());
+    });
+  }
+  forget_idle(closed);
 }
 
 }  // namespace strangler

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,22 +22,10 @@ namespace {
 
 const std::string kRequest = "GET /live HTTP/1.1\r\nHost: t\r\n\r\n";
 
-// An unlabelled sample of the router's /metrics, or -1 when absent.
-double metric(Cluster& c, const std::string& name) {
-  auto res = c.admin_client().Get("/metrics");
-  INFO("GET /metrics: " << httplib::to_string(res.error()));
-  REQUIRE(res);
-  std::istringstream lines(res->body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
-  }
-  return -1;
-}
-
 void wait_for_open_connections(Cluster& c, double at_least) {
   auto waited =
-      wait_until([&] { return metric(c, "strangler_open_connections") >= at_least; }, 20s);
-  INFO("strangler_open_connections: " << metric(c, "strangler_open_connections"));
+      wait_until([&] { return c.metric("strangler_open_connections") >= at_least; }, 20s);
+  INFO("strangler_open_connections: " << c.metric("strangler_open_connections"));
   REQUIRE(waited.has_value());
 }
 
@@ -125,11 +112,11 @@ TEST_CASE("slow clients: beyond --max-connections new connections are refused at
     CHECK(extra.peer_closed(2s));
     MESSAGE("refused in " << ms_since(start) << " ms");
   }
-  CHECK(metric(rc.c, "strangler_connections_refused_total") >= 1);
-  CHECK(metric(rc.c, "strangler_open_connections") == 20);
+  CHECK(rc.c.metric("strangler_connections_refused_total") >= 1);
+  CHECK(rc.c.metric("strangler_open_connections") == 20);
   // Capacity comes back as connections close.
   held.erase(held.begin() + 15, held.end());
-  auto freed = wait_until([&] { return metric(rc.c, "strangler_open_connections") <= 15; }, 5s);
+  auto freed = wait_until([&] { return rc.c.metric("strangler_open_connections") <= 15; }, 5s);
   CHECK(freed.has_value());
   CHECK(raw_request(rc.c.router_port(), kRequest).status == 200);
   CHECK(rc.upstream.requests().size() == 1);
@@ -167,6 +154,6 @@ TEST_CASE("slow clients: 1,000 idle and half-sent connections do not delay a liv
                                                  << " idle or half-sent connections");
   // Generous, for loaded CI machines and sanitizers; the measured numbers are printed above.
   CHECK(during[kLive / 2] < 200'000);
-  CHECK(metric(rc.c, "strangler_open_connections") >= kIdle + kHalfSent);
+  CHECK(rc.c.metric("strangler_open_connections") >= kIdle + kHalfSent);
   CHECK(rc.upstream.requests().size() == 2 * kLive);
 }

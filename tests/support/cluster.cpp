@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -150,6 +151,17 @@ httplib::Client Cluster::client() const {
 }
 httplib::Client Cluster::admin_client() const {
   return make_client(admin_port_);
+}
+
+double Cluster::metric(const std::string& name) const {
+  auto res = admin_client().Get("/metrics");
+  INFO("GET /metrics: " << httplib::to_string(res.error()));
+  REQUIRE(res);
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
 }
 
 void set_test_timeouts(httplib::Client& client) {

@@ -75,6 +75,9 @@ class Cluster {
   // Stops the router; returns its exit status.
   int stop_router();
 
+  // An unlabelled sample of the router's /metrics, or -1 when absent (REQUIREs an answer).
+  double metric(const std::string& name) const;
+
   // httplib clients with short timeouts (2 s connect, 5 s read/write).
   httplib::Client client() const;
   httplib::Client admin_client() const;

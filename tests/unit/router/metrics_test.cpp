@@ -180,6 +180,18 @@ TEST_CASE("metrics: the in-flight gauge sums the shards") {
   CHECK(registry.snapshot().in_flight == 2);
 }
 
+TEST_CASE("metrics: idle upstream connections and connects sum the shards") {
+  MetricsRegistry registry{2};
+  registry.shard(0).add_idle_upstream_connections(3);
+  registry.shard(1).add_idle_upstream_connections(2);
+  registry.shard(1).add_idle_upstream_connections(-1);
+  registry.shard(0).record_upstream_connect();
+  registry.shard(1).record_upstream_connect();
+  auto s = registry.snapshot();
+  CHECK(s.idle_upstream_connections == 4);
+  CHECK(s.upstream_connects == 2);
+}
+
 TEST_CASE("metrics: shards exist up front and out-of-range indexes throw") {
   MetricsRegistry registry{4};
   CHECK(registry.shard_count() == 4);

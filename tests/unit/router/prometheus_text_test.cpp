@@ -36,6 +36,8 @@ MetricsSnapshot small_snapshot() {
   s.in_flight = 4;
   s.open_connections = 9;
   s.connections_refused = 2;
+  s.idle_upstream_connections = 5;
+  s.upstream_connects = 11;
   s.build_version = "1.2.3";
   return s;
 }
@@ -116,6 +118,12 @@ strangler_open_connections 9
 # HELP strangler_connections_refused_total Client connections closed at once because --max-connections were open.
 # TYPE strangler_connections_refused_total counter
 strangler_connections_refused_total 2
+# HELP strangler_upstream_idle_connections Upstream connections kept open for reuse (shadow copies' included).
+# TYPE strangler_upstream_idle_connections gauge
+strangler_upstream_idle_connections 5
+# HELP strangler_upstream_connections_opened_total Upstream connections opened (shadow copies' included).
+# TYPE strangler_upstream_connections_opened_total counter
+strangler_upstream_connections_opened_total 11
 # HELP strangler_build_info Build of the running router; the value is always 1.
 # TYPE strangler_build_info gauge
 strangler_build_info{version="1.2.3"} 1
@@ -176,7 +184,15 @@ TEST_CASE("prometheus text: an empty snapshot shows only the unlabelled families
         "# HELP strangler_connections_refused_total Client connections closed at once because "
         "--max-connections were open.\n"
         "# TYPE strangler_connections_refused_total counter\n"
-        "strangler_connections_refused_total 0\n");
+        "strangler_connections_refused_total 0\n"
+        "# HELP strangler_upstream_idle_connections Upstream connections kept open for reuse "
+        "(shadow copies' included).\n"
+        "# TYPE strangler_upstream_idle_connections gauge\n"
+        "strangler_upstream_idle_connections 0\n"
+        "# HELP strangler_upstream_connections_opened_total Upstream connections opened (shadow "
+        "copies' included).\n"
+        "# TYPE strangler_upstream_connections_opened_total counter\n"
+        "strangler_upstream_connections_opened_total 0\n");
 }
 
 TEST_CASE("prometheus text: a registry renders stably, each family declared once") {
@@ -202,7 +218,7 @@ TEST_CASE("prometheus text: a registry renders stably, each family declared once
     CHECK_MESSAGE((comment || line.rfind("strangler_", 0) == 0), line);
   }
   for (const auto& [family, count] : type_lines) CHECK_MESSAGE(count == 1, family);
-  CHECK(type_lines.size() == 18);  // no transitions or build info recorded
+  CHECK(type_lines.size() == 20);  // no transitions or build info recorded
   CHECK(first.find("strangler_upstream_request_duration_seconds_count{target=\"a-svc\"} 2\n") !=
         std::string::npos);
 }
