@@ -170,10 +170,9 @@ int run(const Options& o) {
   auto shadow_priority = parse_background_priority(o.shadow_priority).value();  // CLI-checked
   analyzer_settings.priority = shadow_priority;
   ShadowAnalyzer analyzer(o.db, analyzer_settings, metrics.shard(threads + 1));
-  ShadowDispatcher shadow(
-      {o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight, shadow_priority,
-       proxy_options.upstream_idle_timeout},
-      metrics.shard(threads), analyzer);
+  ShadowDispatcher shadow({o.shadow_max_body, o.shadow_queue, o.shadow_max_in_flight,
+                           shadow_priority, proxy_options.upstream_idle_timeout},
+                          metrics.shard(threads), analyzer);
   ProxyServer proxy(listen, threads, proxy_options, snapshot, metrics, access_log.get(), &shadow);
   AdminServer admin_server(admin, snapshot, readiness, runtimes, metrics, o.admin_token);
 
