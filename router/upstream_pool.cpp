@@ -50,8 +50,8 @@ PoolLimits pool_limits(std::chrono::milliseconds idle_timeout) {
   limits.max_idle_time = std::min(limits.max_idle_time, idle_timeout);
   limits.check_after = std::min(limits.check_after, idle_timeout);
   // Half the limit at most, so a connection is closed within 1.5 times its idle timeout.
-  limits.sweep_every = std::clamp(idle_timeout / 2, std::chrono::milliseconds(10),
-                                  limits.sweep_every);
+  limits.sweep_every =
+      std::clamp(idle_timeout / 2, std::chrono::milliseconds(10), limits.sweep_every);
   return limits;
 }
 

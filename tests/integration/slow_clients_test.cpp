@@ -23,8 +23,7 @@ namespace {
 const std::string kRequest = "GET /live HTTP/1.1\r\nHost: t\r\n\r\n";
 
 void wait_for_open_connections(Cluster& c, double at_least) {
-  auto waited =
-      wait_until([&] { return c.metric("strangler_open_connections") >= at_least; }, 20s);
+  auto waited = wait_until([&] { return c.metric("strangler_open_connections") >= at_least; }, 20s);
   INFO("strangler_open_connections: " << c.metric("strangler_open_connections"));
   REQUIRE(waited.has_value());
 }
