@@ -33,6 +33,7 @@ struct Options {
   std::uint64_t max_body = 10 * 1024 * 1024;
   int header_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
+  int body_timeout_ms = 30000;
   int upstream_idle_timeout_ms = 60000;
   int max_connections = 10000;
   std::size_t max_uri_bytes = 8 * 1024;
@@ -78,6 +79,9 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(100, 3600000));
   app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
                  "how long a keep-alive connection may wait for its next request")
+      ->check(CLI::Range(100, 3600000));
+  app.add_option("--body-timeout-ms", o.body_timeout_ms,
+                 "longest pause between two pieces of a request body (then 408)")
       ->check(CLI::Range(100, 3600000));
   app.add_option("--upstream-idle-timeout-ms", o.upstream_idle_timeout_ms,
                  "how long an unused upstream connection is kept open for reuse")
@@ -158,6 +162,7 @@ int run(const Options& o) {
   proxy_options.max_body = o.max_body;
   proxy_options.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
   proxy_options.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  proxy_options.body_timeout = std::chrono::milliseconds(o.body_timeout_ms);
   proxy_options.upstream_idle_timeout = std::chrono::milliseconds(o.upstream_idle_timeout_ms);
   proxy_options.max_connections = o.max_connections;
   proxy_options.max_uri = o.max_uri_bytes;

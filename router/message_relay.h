@@ -123,7 +123,8 @@ Task<RelayResult> relay_body(TimedStream& in, beast::flat_buffer& in_buffer,
     if (!parser.is_done()) {
       body.data = scratch.data();
       body.size = scratch.size();
-      in.expires_after(timeouts.read);
+      // Cancel, not close: a client whose request body stalls still gets its 408.
+      in.expires_after(timeouts.read, TimedStream::Expiry::cancel);
       // read_some, not read: read would wait until the buffer is full, holding back a slowly
       // streamed body and timing out on its total time instead of on the gap between bytes.
       // Except a request's first piece: filling the buffer before anything is sent means that a

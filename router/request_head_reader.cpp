@@ -2,7 +2,6 @@
 #include "router/request_head_reader.h"
 
 #include <chrono>
-#include <memory>
 #include <optional>
 
 #include "router/client_session.h"
@@ -79,31 +78,15 @@ std::optional<HeadOutcome> check_framing(const http::request_header<>& request) 
   return std::nullopt;
 }
 
-// Reads more bytes into `buffer`, giving up at `deadline`. Not with the stream's own timeout:
-// that closes the socket, and the client would never get its 408.
+// Reads more bytes into `buffer`, giving up at `deadline` with the socket left open: the client
+// still gets its 408.
 Task<boost::system::error_code> read_some_by(TimedStream& stream, beast::flat_buffer& buffer,
                                              std::chrono::steady_clock::time_point deadline) {
-  struct State {
-    bool finished = false;
-    bool timed_out = false;
-  };
-  auto state = std::make_shared<State>();
-  Timer timer(stream.get_executor(), deadline);
-  // One thread runs both handlers; `finished` keeps a late timer from touching a later read.
-  timer.async_wait([state, &socket = stream.socket()](const boost::system::error_code& ec) {
-    if (ec || state->finished) return;
-    state->timed_out = true;
-    boost::system::error_code ignored;
-    socket.cancel(ignored);
-  });
-  stream.expires_never();
+  stream.expires_at(deadline, TimedStream::Expiry::cancel);
   boost::system::error_code ec;
   auto n = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, kReadSize)),
                                            use_ec(ec));
-  state->finished = true;
-  timer.cancel();
   buffer.commit(n);
-  if (state->timed_out) co_return beast::error::timeout;
   co_return ec;
 }
 

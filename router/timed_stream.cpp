@@ -38,8 +38,13 @@ void TimedStream::fired(const std::shared_ptr<State>& state) {
       arm(state, verdict.rearm_at);
       return;
     case DeadlineWatch::Verdict::Action::expire: {
+      // Either way the pending operations complete, reported as timeouts.
       boost::system::error_code ignored;
-      state->socket.close(ignored);  // the pending operations complete, reported as timeouts
+      if (state->expiry == Expiry::cancel) {
+        state->socket.cancel(ignored);
+      } else {
+        state->socket.close(ignored);
+      }
       return;
     }
   }

@@ -2,11 +2,11 @@
 // reads and writes (it is an AsyncReadStream and an AsyncWriteStream).
 //
 // What beast::tcp_stream does, at a fraction of the cost: an operation still pending at the
-// deadline fails with beast::error::timeout and the socket is closed. tcp_stream armed and
-// cancelled a timer around every read and write and copied a shared_ptr into every operation,
-// 5-6 timer-queue changes per proxied request; here moving the deadline is a store, and one lazy
-// timer per stream (DeadlineWatch decides when it fires) is re-armed about once per timeout
-// period.
+// deadline fails with beast::error::timeout and the socket is closed (or, on request, left open).
+// tcp_stream armed and cancelled a timer around every read and write and copied a shared_ptr into
+// every operation, 5-6 timer-queue changes per proxied request; here moving the deadline is a
+// store, and one lazy timer per stream (DeadlineWatch decides when it fires) is re-armed about once
+// per timeout period.
 #pragma once
 
 #include <chrono>
@@ -37,11 +37,21 @@ class TimedStream {
   Socket& socket() noexcept { return state_->socket; }
   void close();
 
+  // What a deadline passing does to the operations pending then (they fail with
+  // beast::error::timeout either way): `close` the socket, or only `cancel` them and leave the
+  // socket open, for a caller that still has something to say (a 408 to a slow request head).
+  enum class Expiry { close, cancel };
+
   // The deadline for the reads and writes from now on (an operation started after it passed
   // fails with a timeout too).
-  void expires_after(Clock::duration timeout) { expires_at(Clock::now() + timeout); }
-  void expires_at(Clock::time_point deadline) { state_->watch.set(deadline); }
-  void expires_never() { state_->watch.set(DeadlineWatch::never); }
+  void expires_after(Clock::duration timeout, Expiry expiry = Expiry::close) {
+    expires_at(Clock::now() + timeout, expiry);
+  }
+  void expires_at(Clock::time_point deadline, Expiry expiry = Expiry::close) {
+    state_->watch.set(deadline);
+    state_->expiry = expiry;
+  }
+  void expires_never() { expires_at(DeadlineWatch::never); }
 
   template <typename Buffers, typename Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
@@ -84,6 +94,7 @@ class TimedStream {
     DrainingSocket socket;
     Timer timer;
     DeadlineWatch watch;
+    Expiry expiry = Expiry::close;
   };
 
   // Hands an operation's result on, a timeout reported as one.

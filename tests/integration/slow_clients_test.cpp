@@ -1,7 +1,8 @@
 // Integration: slow and idle clients. A header that does not arrive in time is answered 408 even
-// when it drips in; an idle keep-alive connection is closed after --idle-timeout-ms; beyond
-// --max-connections new connections get a 503 and are closed at once (and counted); and a
-// thousand idle or half-sent connections do not hold up a live client's request.
+// when it drips in, and so is a request body that stalls; an idle keep-alive connection is
+// closed after --idle-timeout-ms; beyond --max-connections new connections get a 503 and are
+// closed at once (and counted); and a thousand idle or half-sent connections do not hold up a
+// live client's request.
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 
@@ -77,6 +78,21 @@ TEST_CASE("slow clients: a header not received within --header-timeout-ms gets 4
     CHECK(conn.peer_closed(3s));
   }
   CHECK(rc.upstream.requests().empty());
+}
+
+TEST_CASE("slow clients: a request body that stalls for --body-timeout-ms gets 408") {
+  RecordingCluster rc({}, {"--body-timeout-ms", "300"});
+  RawConnection conn(rc.c.router_port(), 5s);
+  auto start = Clock::now();
+  conn.send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+  auto res = conn.read_response();
+  auto took = ms_since(start);
+  MESSAGE("408 after " << took << " ms");
+  CHECK(res.status == 408);
+  CHECK(res.body.find("request body not received in time") != std::string::npos);
+  CHECK(took >= 250);
+  CHECK(conn.peer_closed(2s));
+  CHECK(rc.upstream.bytes_received() == 0);  // a small body is sent only once it is whole
 }
 
 TEST_CASE("slow clients: an idle keep-alive connection is closed after --idle-timeout-ms") {
