@@ -62,6 +62,27 @@ void add_limit_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
 }
 
+// The client- and upstream-side timeouts: all in ms, from 100 ms to an hour.
+void add_timeout_options(CLI::App& app, Options& o) {
+  struct Timeout {
+    const char* name;
+    int& value;
+    const char* help;
+  };
+  const Timeout timeouts[] = {
+      {"--header-timeout-ms", o.header_timeout_ms, "time allowed to receive a request's headers"},
+      {"--idle-timeout-ms", o.idle_timeout_ms,
+       "how long a keep-alive connection may wait for its next request"},
+      {"--body-timeout-ms", o.body_timeout_ms,
+       "longest pause between two pieces of a request body (then 408)"},
+      {"--upstream-idle-timeout-ms", o.upstream_idle_timeout_ms,
+       "how long an unused upstream connection is kept open for reuse"},
+  };
+  for (const auto& t : timeouts) {
+    app.add_option(t.name, t.value, t.help)->check(CLI::Range(100, 3600000));
+  }
+}
+
 void add_options(CLI::App& app, Options& o) {
   app.add_option("--db", o.db, "rules database (created with stranglerctl init)")
       ->envname("STRANGLER_DB");
@@ -74,18 +95,7 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(10, 60000));
   app.add_option("--max-body", o.max_body, "largest request body in bytes")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
-  app.add_option("--header-timeout-ms", o.header_timeout_ms,
-                 "time allowed to receive a request's headers")
-      ->check(CLI::Range(100, 3600000));
-  app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
-                 "how long a keep-alive connection may wait for its next request")
-      ->check(CLI::Range(100, 3600000));
-  app.add_option("--body-timeout-ms", o.body_timeout_ms,
-                 "longest pause between two pieces of a request body (then 408)")
-      ->check(CLI::Range(100, 3600000));
-  app.add_option("--upstream-idle-timeout-ms", o.upstream_idle_timeout_ms,
-                 "how long an unused upstream connection is kept open for reuse")
-      ->check(CLI::Range(100, 3600000));
+  add_timeout_options(app, o);
   app.add_option("--max-connections", o.max_connections,
                  "open client connections beyond which new ones are refused at once")
       ->check(CLI::Range(1, 1000000));

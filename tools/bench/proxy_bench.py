@@ -54,7 +54,7 @@ def parse_args():
     p = argparse.ArgumentParser(description="strangler-router vs nginx and HAProxy on loopback")
     p.add_argument("--quick", action="store_true", help="short run (about 2 minutes)")
     p.add_argument("--duration", type=float, help="seconds per wrk run (default 8, quick 3)")
-    p.add_argument("--rounds", type=int, help="runs per configuration (default 3, quick 2)")
+    p.add_argument("--rounds", type=int, help="runs per configuration (default 5, quick 2)")
     p.add_argument("--connections", default="64,512", help="comma-separated wrk connections")
     p.add_argument("--threads", type=int, default=2, help="router I/O threads")
     p.add_argument("--wrk-threads", type=int, default=2)
@@ -74,7 +74,7 @@ def parse_args():
     p.add_argument("--no-save", action="store_true", help="print only, write no JSON")
     args = p.parse_args()
     args.duration = args.duration or (3 if args.quick else 8)
-    args.rounds = args.rounds or (2 if args.quick else 3)
+    args.rounds = args.rounds or (2 if args.quick else 5)
     args.connections = [int(c) for c in args.connections.split(",")]
     return args
 
