@@ -11,9 +11,8 @@
 //
 // While connections sit idle a timer sweeps the pool every `sweep_every`: it closes those idle
 // past `max_idle_time_replayable` (the longest any request would take) and those the upstream
-// closed, as nginx does with its upstream keepalive_timeout. Without it, stale connections stayed
-// open (CLOSE_WAIT) until a request popped them, and the first burst after a lull closed hundreds
-// of them inline before connecting anew (the tail of the first 512-connection benchmark round).
+// closed, as nginx does with its upstream keepalive_timeout. Without it, connections stayed open
+// (in CLOSE_WAIT once the upstream gave up on them) until a request happened to pop them.
 #pragma once
 
 #include <chrono>
