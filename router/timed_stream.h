@@ -39,7 +39,7 @@ class TimedStream {
 
   // What a deadline passing does to the operations pending then (they fail with
   // beast::error::timeout either way): `close` the socket, or only `cancel` them and leave the
-  // socket open, for a caller that still has something to say (a 408 to a slow request head).
+  // socket open, for a caller that still has something to say (a 408 to a slow request).
   enum class Expiry { close, cancel };
 
   // The deadline for the reads and writes from now on (an operation started after it passed
