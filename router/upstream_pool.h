@@ -76,8 +76,6 @@ class UpstreamPool {
                                                     bool replayable = false);
   void release(std::unique_ptr<UpstreamConnection> connection);
 
-  std::size_t idle_count() const { return idle_count_; }
-
  private:
   struct Idle {
     std::unique_ptr<UpstreamConnection> connection;
