@@ -13,13 +13,13 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "router/admin_server.h"
-#include "router/log.h"
-#include "router/metrics.h"
-#include "router/proxy_server.h"
-#include "router/rules_reloader.h"
-#include "router/shadow_analyzer.h"
-#include "router/shadow_dispatcher.h"
+#include "router/admin/admin_server.h"
+#include "router/admin/log.h"
+#include "router/admin/metrics.h"
+#include "router/edge/proxy_server.h"
+#include "router/routing/rules_reloader.h"
+#include "router/shadow/shadow_analyzer.h"
+#include "router/shadow/shadow_dispatcher.h"
 
 namespace {
 

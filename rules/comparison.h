@@ -1,6 +1,6 @@
 // Comparison: one shadow comparison as the router produces it and the comparison store keeps it
 // (issue 3). Plain values shared by the JSON differ (router/), the batched writer (router/) and
-// the reports (rules/comparison_store.h, stranglerctl diff ...).
+// the reports (rules/store/comparison_store.h, stranglerctl diff ...).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// libFuzzer target for compare_responses (router/response_comparator.h), the shadow JSON differ.
+// libFuzzer target for compare_responses (router/shadow/compare/response_comparator.h), the shadow JSON differ.
 // The input is two bodies separated by the first NUL byte (no NUL: the same body twice),
 // optionally followed by a second NUL and rule lines: "i<json path>" ignore a path, "x<name>"
 // ignore a header, "h<name>" compare a header, "n<place>" remembered noise, "p<name>:<value>" /
@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "router/json_differ.h"
-#include "router/response_comparator.h"
+#include "router/shadow/compare/json_differ.h"
+#include "router/shadow/compare/response_comparator.h"
 #include "rules/json_path_pattern.h"
 #include "rules/rule_error.h"
 

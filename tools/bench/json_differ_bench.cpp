@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "router/response_comparator.h"
+#include "router/shadow/compare/response_comparator.h"
 
 namespace {
 

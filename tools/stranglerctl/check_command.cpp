@@ -9,8 +9,8 @@
 
 #include "rules/route_table.h"
 #include "rules/rule_error.h"
-#include "rules/sqlite_db.h"
-#include "rules/store_error.h"
+#include "rules/store/sqlite_db.h"
+#include "rules/store/store_error.h"
 #include "tools/stranglerctl/commands.h"
 
 namespace strangler::ctl {

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "rules/rule_store.h"
+#include "rules/store/rule_store.h"
 
 namespace strangler::ctl {
 

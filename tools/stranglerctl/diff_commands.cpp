@@ -1,11 +1,11 @@
 // stranglerctl diff report|show|clear, and the durations of --since and --window; see
 // commands.h. They read and clear the comparisons that the router's writer stores in the rules
-// database (rules/comparison_store.h); none of them is a rule change, so none has history.
+// database (rules/store/comparison_store.h); none of them is a rule change, so none has history.
 #include <fmt/format.h>
 
 #include <cmath>
 
-#include "rules/comparison_store.h"
+#include "rules/store/comparison_store.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
 #include "tools/stranglerctl/body_diff.h"

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "rules/comparison_store.h"
+#include "rules/store/comparison_store.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
 #include "rules/rule_text.h"

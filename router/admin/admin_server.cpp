@@ -1,0 +1,211 @@
+// AdminServer; see admin_server.h.
+#include "router/admin/admin_server.h"
+
+#include <httplib.h>
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "router/admin/log.h"
+#include "router/admin/prometheus_text.h"
+#include "rules/rule_json.h"
+#include "rules/utc_time.h"
+
+namespace strangler {
+
+namespace {
+
+Json route_table_json(const RouteTable& table) {
+  Json targets = Json::array();
+  for (const auto& t : table.rules().targets) targets.push_back(target_to_json(t));
+  Json routes = Json::array();
+  for (const auto& r : table.rules().routes) routes.push_back(route_to_json(r));
+  return {{"version", table.version()}, {"targets", targets}, {"routes", routes}};
+}
+
+void reply_json(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(body.dump(2) + "\n", "application/json");
+}
+
+}  // namespace
+
+AdminServer::AdminServer(const ListenAddress& address, const RouteSnapshot& snapshot,
+                         const Readiness& readiness, TargetRuntimes& runtimes,
+                         MetricsRegistry& metrics, std::string admin_token)
+    : snapshot_(snapshot),
+      readiness_(readiness),
+      runtimes_(runtimes),
+      metrics_(metrics),
+      admin_token_(std::move(admin_token)),
+      server_(std::make_unique<httplib::Server>()) {
+  server_->set_keep_alive_max_count(100);
+  server_->set_read_timeout(5, 0);
+  server_->set_write_timeout(5, 0);
+  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  install_routes();
+  install_resilience_routes();
+  int port = address.port == 0
+                 ? server_->bind_to_any_port(address.host)
+                 : (server_->bind_to_port(address.host, address.port) ? address.port : -1);
+  if (port <= 0) {
+    throw std::runtime_error(
+        fmt::format("cannot listen on admin address {}:{}", address.host, address.port));
+  }
+  port_ = static_cast<std::uint16_t>(port);
+}
+
+AdminServer::~AdminServer() {
+  stop();
+}
+
+void AdminServer::install_routes() {
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    reply_json(res, 200, {{"status", "alive"}});
+  });
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    auto state = readiness_.get();
+    if (!state.loaded) {
+      reply_json(res, 503, {{"ready", false}, {"reason", "no rule set loaded yet"}});
+      return;
+    }
+    Json body = {{"ready", state.problem.empty()},
+                 {"rules_version", state.version},
+                 {"loaded_at", state.loaded_at}};
+    if (!state.problem.empty()) {
+      // Still proxying on the last good rules, but rule changes cannot reach it: not ready, so
+      // that a deploy or a load balancer notices; /healthz stays 200.
+      body["reason"] = "serving the last good rules; the database cannot be read: " + state.problem;
+    }
+    reply_json(res, state.problem.empty() ? 200 : 503, body);
+  });
+  server_->Get("/admin/rules", [this](const httplib::Request&, httplib::Response& res) {
+    auto state = snapshot_.load();
+    if (!state) {
+      reply_json(res, 503, {{"error", "no rule set loaded yet"}});
+      return;
+    }
+    reply_json(res, 200, route_table_json(*state->table));
+  });
+}
+
+namespace {
+
+// A steady-clock time as wall-clock RFC 3339, for people reading /admin/breakers.
+std::string steady_to_rfc3339(std::chrono::steady_clock::time_point at) {
+  auto wall = std::chrono::system_clock::now() -
+              std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                  std::chrono::steady_clock::now() - at);
+  return format_rfc3339(wall);
+}
+
+Json breaker_json(TargetRuntime& runtime, std::chrono::steady_clock::time_point now) {
+  auto snapshot = runtime.breaker.snapshot(now);
+  Json last_failure = nullptr;
+  if (snapshot.last_failure_at) {
+    last_failure = fmt::format("{} at {}", snapshot.last_failure_reason,
+                               steady_to_rfc3339(*snapshot.last_failure_at));
+  }
+  return {{"name", runtime.target.name},
+          {"state", to_string(snapshot.state)},
+          {"since", steady_to_rfc3339(snapshot.since)},
+          {"window", {{"calls", snapshot.window_calls}, {"failures", snapshot.window_failures}}},
+          {"consecutive_failures", snapshot.consecutive_failures},
+          {"last_failure", last_failure},
+          {"transitions", snapshot.transitions}};
+}
+
+// Each shadowed route of the current table with its comparisons since the router started.
+Json shadows_json(const std::shared_ptr<const RoutingState>& state,
+                  const MetricsSnapshot& metrics) {
+  Json shadows = Json::array();
+  if (!state) return shadows;
+  for (const auto& route : state->table->rules().routes) {
+    if (!route.shadow) continue;
+    auto text = route.pattern.text();
+    ShadowCounters counters;
+    if (auto found = metrics.shadow.find(text); found != metrics.shadow.end()) {
+      counters = found->second;
+    }
+    auto matched = counters.comparisons - counters.mismatches;
+    Json rate = nullptr;
+    if (counters.comparisons > 0) {
+      rate = static_cast<double>(matched) / static_cast<double>(counters.comparisons);
+    }
+    shadows.push_back({{"route", text},
+                       {"target", route.shadow->target},
+                       {"percent", route.shadow->percent},
+                       {"compared", counters.comparisons},
+                       {"matched", matched},
+                       {"errors", counters.errors},
+                       {"dropped", counters.dropped},
+                       {"skipped", counters.skipped},
+                       {"match_rate", rate}});
+  }
+  return shadows;
+}
+
+}  // namespace
+
+bool AdminServer::authorized(const httplib::Request& req) const {
+  return admin_token_.empty() || req.get_header_value("Authorization") == "Bearer " + admin_token_;
+}
+
+void AdminServer::install_resilience_routes() {
+  server_->Get("/admin/breakers", [this](const httplib::Request&, httplib::Response& res) {
+    Json targets = Json::array();
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& runtime : runtimes_.all()) targets.push_back(breaker_json(*runtime, now));
+    reply_json(res, 200, {{"targets", targets}});
+  });
+  server_->Post(R"(/admin/breakers/([^/]+)/reset)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  if (!authorized(req)) {
+                    reply_json(res, 401, {{"error", "missing or wrong admin token"}});
+                    return;
+                  }
+                  auto runtime = runtimes_.find(req.matches[1].str());
+                  if (!runtime) {
+                    reply_json(res, 404, {{"error", "no such target"}});
+                    return;
+                  }
+                  reset_breaker(*runtime);
+                  reply_json(res, 200, breaker_json(*runtime, std::chrono::steady_clock::now()));
+                });
+  server_->Get("/admin/traffic", [this](const httplib::Request&, httplib::Response& res) {
+    constexpr auto kWindow = std::chrono::seconds(300);
+    Json targets = Json::array();
+    for (const auto& entry : metrics_.traffic(std::chrono::steady_clock::now(), kWindow)) {
+      targets.push_back({{"name", entry.target}, {"requests", entry.requests}});
+    }
+    reply_json(res, 200,
+               {{"window_seconds", kWindow.count()},
+                {"targets", targets},
+                {"shadows", shadows_json(snapshot_.load(), metrics_.snapshot())}});
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(render_prometheus(metrics_.snapshot()), "text/plain; version=0.0.4");
+  });
+}
+
+void AdminServer::reset_breaker(TargetRuntime& runtime) {
+  if (auto transition = runtime.breaker.reset(std::chrono::steady_clock::now())) {
+    log_line(fmt::format("breaker {}: {} -> {} (reset by admin)", runtime.target.name,
+                         to_string(transition->from), to_string(transition->to)));
+    metrics_.record_breaker_transition(runtime.target.name, transition->from, transition->to);
+    metrics_.set_breaker_state(runtime.target.name, transition->to);
+  }
+}
+
+void AdminServer::start() {
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+void AdminServer::stop() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace strangler

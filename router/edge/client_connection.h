@@ -1,0 +1,62 @@
+// serve_client: one client connection, from accept to close, as a coroutine on its I/O thread.
+//
+// Per request: read and check the header, normalize the path, route on the current table
+// snapshot, forward over a pooled upstream connection with both bodies streamed, answer the
+// router's own JSON error when the upstream cannot. Requests on one connection are handled in
+// order, so pipelined requests are answered in order.
+#pragma once
+
+#include <atomic>
+
+#include <random>
+
+#include "router/admin/access_log.h"
+#include "router/net/asio.h"
+#include "router/admin/metrics.h"
+#include "router/edge/proxy_options.h"
+#include "router/routing/route_snapshot.h"
+#include "router/shadow/shadow_job.h"
+#include "router/shadow/shadow_loss_tally.h"
+#include "router/upstream/upstream_pool.h"
+
+namespace strangler {
+
+class ShadowDispatcher;
+
+// What one I/O thread shares between its connections; touched only from that thread, except
+// `in_flight`, which the server reads to drain on shutdown.
+struct WorkerContext {
+  WorkerContext(const RouteSnapshot& snapshot, Executor executor, const ProxyOptions& opts,
+                std::atomic<int>& in_flight_requests, MetricsRegistry& registry, int thread_index,
+                AccessLog* log, ShadowDispatcher* shadow_dispatcher)
+      : routes(snapshot),
+        pool(executor, pool_limits(opts.upstream_idle_timeout), registry.shard(thread_index)),
+        options(opts),
+        in_flight(in_flight_requests),
+        metrics_registry(registry),
+        metrics(registry.shard(thread_index)),
+        access_log(log),
+        shadow(shadow_dispatcher),
+        rng(std::random_device{}()),
+        shadow_handoff(executor) {}
+
+  RouteSnapshotReader routes;
+  UpstreamPool pool;
+  const ProxyOptions& options;
+  std::atomic<int>& in_flight;
+  MetricsRegistry& metrics_registry;  // process-wide values (breaker states and transitions)
+  ThreadMetrics& metrics;             // this thread's shard
+  AccessLog* access_log;              // null when off
+  ShadowDispatcher* shadow;           // null when shadowing is off (tests of the bare proxy)
+  std::mt19937_64 rng;                // backoff jitter
+  // Shadow work this thread hands on in batches when the timer below fires: copies to send (their
+  // places in the shadow queue already taken) and the copies it dropped or skipped.
+  std::vector<ShadowJob> shadow_jobs;
+  ShadowLossTally shadow_losses;
+  Timer shadow_handoff;
+  bool shadow_handoff_armed = false;
+};
+
+Task<void> serve_client(Socket socket, WorkerContext& worker);
+
+}  // namespace strangler

@@ -1,0 +1,67 @@
+// TargetRuntime and TargetRuntimes; see target_runtime.h.
+#include "router/routing/target_runtime.h"
+
+namespace strangler {
+
+namespace {
+
+bool same_settings(const Target& a, const Target& b) {
+  return a.connect_timeout_ms == b.connect_timeout_ms && a.timeout_ms == b.timeout_ms &&
+         a.resilience == b.resilience;
+}
+
+}  // namespace
+
+BreakerSettings breaker_settings(const Target& target) {
+  const auto& r = target.resilience;
+  BreakerSettings settings;
+  settings.window = r.breaker_window;
+  settings.min_calls = r.breaker_min_calls;
+  settings.failure_threshold = r.breaker_failure_threshold;
+  settings.failure_rate = r.breaker_failure_rate;
+  settings.recovery = std::chrono::milliseconds(r.breaker_recovery_ms);
+  settings.half_open_probes = r.breaker_half_open_probes;
+  settings.probe_timeout = std::chrono::milliseconds(target.connect_timeout_ms + target.timeout_ms);
+  return settings;
+}
+
+TargetRuntime::TargetRuntime(const Target& t, std::chrono::steady_clock::time_point now)
+    : target(t), breaker(breaker_settings(t), now), bulkhead(t.resilience.max_concurrent) {}
+
+std::vector<std::shared_ptr<TargetRuntime>> TargetRuntimes::sync(
+    const RouteTable& table, std::chrono::steady_clock::time_point now,
+    std::vector<std::string>* fresh) {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::shared_ptr<TargetRuntime>, std::less<>> next;
+  std::vector<std::shared_ptr<TargetRuntime>> ordered;
+  for (std::size_t i = 0; i < table.target_count(); ++i) {
+    const auto& target = table.target(i).target;
+    auto kept = by_name_.find(target.name);
+    std::shared_ptr<TargetRuntime> runtime;
+    if (kept != by_name_.end() && same_settings(kept->second->target, target)) {
+      runtime = kept->second;
+    } else {
+      runtime = std::make_shared<TargetRuntime>(target, now);
+      if (fresh) fresh->push_back(target.name);
+    }
+    next.emplace(target.name, runtime);
+    ordered.push_back(std::move(runtime));
+  }
+  by_name_ = std::move(next);
+  return ordered;
+}
+
+std::vector<std::shared_ptr<TargetRuntime>> TargetRuntimes::all() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<TargetRuntime>> out;
+  for (const auto& [name, runtime] : by_name_) out.push_back(runtime);
+  return out;
+}
+
+std::shared_ptr<TargetRuntime> TargetRuntimes::find(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+}  // namespace strangler

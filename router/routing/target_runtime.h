@@ -1,0 +1,58 @@
+// TargetRuntime: the live protection state of one target — its circuit breaker, retry budget and
+// bulkhead — shared by every I/O thread and by every route that sends to the target.
+//
+// TargetRuntimes keeps them across rule reloads: a target whose settings did not change keeps its
+// runtime (an open breaker stays open through an unrelated flip); a changed target gets a fresh
+// one. The reloader publishes the runtimes next to the RouteTable (RoutingState), index for index
+// with the table's targets, so the request path finds a target's runtime without a lookup or lock.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "router/resilience/bulkhead.h"
+#include "router/resilience/circuit_breaker.h"
+#include "router/resilience/retry_budget.h"
+#include "rules/route_table.h"
+
+namespace strangler {
+
+struct TargetRuntime {
+  TargetRuntime(const Target& target, std::chrono::steady_clock::time_point now);
+
+  Target target;  // the settings it was built from
+  CircuitBreaker breaker;
+  RetryBudget budget;
+  Bulkhead bulkhead;
+};
+
+// A probe that never reports is bounded by what a call to the target may take at most.
+BreakerSettings breaker_settings(const Target& target);
+
+// What the I/O threads read: a table and its targets' runtimes, published together.
+struct RoutingState {
+  std::shared_ptr<const RouteTable> table;
+  std::vector<std::shared_ptr<TargetRuntime>> runtimes;  // parallel to table->target(i)
+};
+
+class TargetRuntimes {
+ public:
+  // The runtimes for `table`'s targets, reusing those whose settings are unchanged. Returns the
+  // names of targets that got a fresh runtime (for the caller to log and to reset metrics).
+  std::vector<std::shared_ptr<TargetRuntime>> sync(const RouteTable& table,
+                                                   std::chrono::steady_clock::time_point now,
+                                                   std::vector<std::string>* fresh = nullptr);
+  std::vector<std::shared_ptr<TargetRuntime>> all() const;
+  std::shared_ptr<TargetRuntime> find(std::string_view name) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<TargetRuntime>, std::less<>> by_name_;
+};
+
+}  // namespace strangler

@@ -1,0 +1,101 @@
+// UpstreamPool: keep-alive connections to the targets, one pool per I/O thread (so no locks).
+//
+// acquire() hands out an idle connection to the same address when one is left and still open,
+// otherwise connects with the target's connect timeout. release() takes back only a connection
+// whose last exchange ended cleanly. Upstreams may close idle or used-up connections at any time
+// (nginx's keepalive_requests, cpp-httplib's 5 s keep-alive): a connection the peer already closed
+// is detected on acquire and thrown away, and the caller retries a body-less request once on a
+// fresh connection when a reused one fails before the first response byte. That retry makes the
+// detection (one recv syscall, a seventh of a proxied request's) unnecessary for a replayable
+// request on a connection idle for less than `check_after`, which under load is every request.
+//
+// While connections sit idle a timer sweeps the pool every `sweep_every`: it closes those idle
+// past `max_idle_time_replayable` (the longest any request would take) and those the upstream
+// closed, as nginx does with its upstream keepalive_timeout. Without it, connections stayed open
+// (in CLOSE_WAIT once the upstream gave up on them) until a request happened to pop them.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "router/net/asio.h"
+#include "router/admin/metrics.h"
+#include "router/net/timed_stream.h"
+#include "rules/route_table.h"
+
+namespace strangler {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(Executor ex) : stream(std::move(ex)) {}
+
+  TimedStream stream;
+  beast::flat_buffer buffer;  // bytes read past the end of the previous response, if any
+  std::string key;            // pool key: "host:port"
+  bool reused = false;
+};
+
+enum class ConnectFailure { none, refused, timeout, resolve, other };
+
+const char* describe(ConnectFailure failure);
+
+struct PoolLimits {
+  std::size_t max_idle_per_target = 256;
+  // Below the 5 s keep-alive of Node.js and cpp-httplib servers, so that the upstream rarely closes
+  // a connection just as the router reuses it for a request with a body (which is never resent).
+  std::chrono::milliseconds max_idle_time{4000};
+  // A replayable request may take an older one (nginx's upstream keepalive_timeout default): it is
+  // checked first, and if the upstream closed it anyway the request goes again on a fresh one. So
+  // a lull of a few seconds no longer costs the next burst a reconnect per connection (about 500
+  // at 512 client connections, which made the longest tails of the 512-connection benchmark).
+  std::chrono::milliseconds max_idle_time_replayable{60000};
+  // A replayable request takes a connection idle for less than this without checking it.
+  std::chrono::milliseconds check_after{250};
+  std::chrono::milliseconds sweep_every{1000};
+};
+
+// The limits for an idle timeout of `idle_timeout` (--upstream-idle-timeout-ms): the replayable
+// limit itself, the others no longer than it.
+PoolLimits pool_limits(std::chrono::milliseconds idle_timeout);
+
+class UpstreamPool {
+ public:
+  // `metrics`: the owning thread's shard, for the idle gauge and the connect counter.
+  UpstreamPool(Executor executor, PoolLimits limits, ThreadMetrics& metrics);
+  ~UpstreamPool();
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  // An open connection to `target`, or nullptr with `failure` set. `allow_reuse` false forces a
+  // fresh connection. `replayable`: the caller can send the request again on a fresh connection
+  // if a reused one fails before any response byte (so a recently used one is not checked).
+  Task<std::unique_ptr<UpstreamConnection>> acquire(const CompiledTarget& target, bool allow_reuse,
+                                                    ConnectFailure& failure,
+                                                    bool replayable = false);
+  void release(std::unique_ptr<UpstreamConnection> connection);
+
+ private:
+  struct Idle {
+    std::unique_ptr<UpstreamConnection> connection;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  std::unique_ptr<UpstreamConnection> take_idle(const std::string& key, bool replayable);
+  Task<std::unique_ptr<UpstreamConnection>> connect(const CompiledTarget& target,
+                                                    ConnectFailure& failure);
+  void arm_sweep();
+  void sweep();
+  void forget_idle(std::size_t count);
+
+  Executor executor_;
+  PoolLimits limits_;
+  ThreadMetrics& metrics_;
+  std::unordered_map<std::string, std::vector<Idle>> idle_;  // each list oldest first
+  std::size_t idle_count_ = 0;
+  Timer sweep_timer_;
+  bool sweep_armed_ = false;
+};
+
+}  // namespace strangler
