@@ -1,4 +1,4 @@
-// ComparisonStore::report and gate_evidence: matches and mismatches recounted from the stored
+// ComparisonStore::report and read_gate_evidence: matches and mismatches recounted from the stored
 // differences with the route's CURRENT ignores and noisy paths, so that an ignore added today also
 // cleans yesterday's comparisons. A difference counts unless it is flagged noisy, lies at or below
 // a noisy path, or an ignore covers it; a status difference always counts.
@@ -12,11 +12,12 @@
 #include <unordered_map>
 
 #include "rules/ascii_case.h"
-#include "rules/store/comparison_store_impl.h"
 #include "rules/json_path_pattern.h"
 #include "rules/method_set.h"
 #include "rules/pattern.h"
 #include "rules/rule_text.h"
+#include "rules/store/comparison_store_impl.h"
+#include "rules/store/gate_evidence.h"
 
 namespace strangler {
 
@@ -280,30 +281,27 @@ std::vector<RouteReport> ComparisonStore::report(const ReportFilter& filter) {
   });
 }
 
-GateEvidence ComparisonStore::gate_evidence(std::int64_t route_id, const std::string& target,
-                                            std::chrono::seconds window) {
-  return impl_->read([&] {
-    auto& db = impl_->db;
-    GateEvidence evidence;
-    auto shadowed = db.prepare(
-        "SELECT EXISTS (SELECT 1 FROM routes WHERE id = ?1 AND shadow_target = ?2) OR "
-        "EXISTS (SELECT 1 FROM comparisons WHERE route_id = ?1 AND shadow_target = ?2)");
-    shadowed.bind(1, route_id).bind(2, target);
-    evidence.shadowed = shadowed.step() && shadowed.int64(0) != 0;
-    if (!evidence.shadowed) return evidence;
-    DifferenceFilter filter = load_filter(db, route_id);
-    for (const auto& c : load_comparisons(db, route_id, since_ms(window),
-                                          std::optional<std::string>(target), filter)) {
-      if (c.shadow_error) continue;
-      ++evidence.comparisons;
-      if (!mismatches(c)) ++evidence.matches;
-    }
-    if (evidence.comparisons > 0) {
-      evidence.match_rate =
-          static_cast<double>(evidence.matches) / static_cast<double>(evidence.comparisons);
-    }
-    return evidence;
-  });
+GateEvidence read_gate_evidence(sqlite::Database& db, std::int64_t route_id,
+                                const std::string& target, std::chrono::seconds window) {
+  GateEvidence evidence;
+  auto shadowed = db.prepare(
+      "SELECT EXISTS (SELECT 1 FROM routes WHERE id = ?1 AND shadow_target = ?2) OR "
+      "EXISTS (SELECT 1 FROM comparisons WHERE route_id = ?1 AND shadow_target = ?2)");
+  shadowed.bind(1, route_id).bind(2, target);
+  evidence.shadowed = shadowed.step() && shadowed.int64(0) != 0;
+  if (!evidence.shadowed) return evidence;
+  DifferenceFilter filter = load_filter(db, route_id);
+  for (const auto& c : load_comparisons(db, route_id, since_ms(window),
+                                        std::optional<std::string>(target), filter)) {
+    if (c.shadow_error) continue;
+    ++evidence.comparisons;
+    if (!mismatches(c)) ++evidence.matches;
+  }
+  if (evidence.comparisons > 0) {
+    evidence.match_rate =
+        static_cast<double>(evidence.matches) / static_cast<double>(evidence.comparisons);
+  }
+  return evidence;
 }
 
 }  // namespace strangler

@@ -56,14 +56,6 @@ struct RouteReport {
   std::vector<DifferenceSummary> top_differences;  // most frequent first, at most 10
 };
 
-// The promotion gate's view of one route and one shadow target (see `route flip`).
-struct GateEvidence {
-  bool shadowed = false;  // the route was ever shadowed to that target
-  std::int64_t comparisons = 0;
-  std::int64_t matches = 0;
-  double match_rate = 0;
-};
-
 class ComparisonStore {
  public:
   // Opens the rules database at `path` read-write without migrating it. StoreError when the file
@@ -90,9 +82,6 @@ class ComparisonStore {
   std::optional<Comparison> find(std::int64_t id);
   // Deletes comparisons, tallies and noise (of one route, or all); returns comparisons deleted.
   std::int64_t clear(const std::optional<std::string>& route);
-  // Evidence for flipping route `route_id` to `target`, over the last `window`.
-  GateEvidence gate_evidence(std::int64_t route_id, const std::string& target,
-                             std::chrono::seconds window);
 
  private:
   struct Impl;

@@ -1,5 +1,5 @@
 // ComparisonStore's private parts, shared by comparison_store.cpp (open, writes, find, clear) and
-// comparison_report.cpp (report and gate evidence). Not a public header.
+// comparison_report.cpp (report and the gate evidence). Not a public header.
 #pragma once
 
 #include <cstdint>

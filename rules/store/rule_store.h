@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/promotion_gate.h"
+#include "rules/rule_error.h"
 #include "rules/rule_set.h"
 #include "rules/rule_set_changes.h"
 #include "rules/store/store_error.h"
@@ -92,8 +94,11 @@ struct FlipSpec {
   std::string sticky_header;   // only with percent; "" means the client address
   // nullopt keeps the route's fallback setting; otherwise as RouteSpec::fallback.
   std::optional<std::string> fallback{};
-  // The promotion gate refused and --force overrode it: recorded as kind "route flip (forced)".
-  bool forced = false;
+  // The promotion gate, judged inside the flip's transaction when `to` is not the route's target
+  // and the route was shadowed to `to` (see promotion_gate.h).
+  GatePolicy gate{};
+  // Flip even when the gate refuses; the flip is then recorded as "route flip (forced)".
+  bool force = false;
 };
 
 // `route shadow`: mirror the selected route's sampled requests to config.target.
@@ -110,6 +115,26 @@ struct TargetChange {
 struct RouteChange {
   Route before;
   Route after;
+};
+// A flip also says what the gate found; gate.refused() means the flip was forced past it.
+struct FlipChange : RouteChange {
+  GateVerdict gate;
+};
+
+// flip_route's refusal by the promotion gate: the route as it is, the target asked for and the
+// verdict, so that a caller can word it in its own terms. Nothing was written.
+class GateRefusal : public RuleError {
+ public:
+  GateRefusal(Route route, std::string to, GateVerdict verdict);
+
+  const Route& route() const { return route_; }
+  const std::string& to() const { return to_; }
+  const GateVerdict& verdict() const { return verdict_; }
+
+ private:
+  Route route_;
+  std::string to_;
+  GateVerdict verdict_;
 };
 
 class RuleStore {
@@ -155,7 +180,10 @@ class RuleStore {
   // only changes the fallback is fine); a flip that would leave the route falling back to its own
   // target is refused.
   // A full flip to the route's shadow target also ends the shadow (the history shows it).
-  RouteChange flip_route(const FlipSpec& spec, const ChangeContext& ctx);
+  // The promotion gate (spec.gate) is checked last, in the same write transaction, reading the
+  // comparisons through this connection: GateRefusal unless spec.force; no writer can flip past
+  // the evidence as it is at the moment of the write. RuleError for an invalid policy.
+  FlipChange flip_route(const FlipSpec& spec, const ChangeContext& ctx);
 
   // The route a selector picks; RuleError like the writes when none or several match.
   Route route(const RouteSelector& selector);

@@ -91,6 +91,9 @@ struct RuleStore::Impl {
   // RuleError, starting with `prefix`, when the route's shadow names its own target or a target
   // that does not exist.
   void check_shadow(const Route& route, std::string_view prefix);
+  // The promotion gate's verdict on flipping `before` as `spec` asks, from the comparisons read
+  // in the caller's write transaction; GateRefusal when it refuses and spec.force is not set.
+  GateVerdict judge_flip(const Route& before, const FlipSpec& spec);
   // RuleError naming the routes that use `name` (as target, split target, fallback or shadow
   // target), if any.
   void require_unused(const std::string& name, std::string_view prefix);

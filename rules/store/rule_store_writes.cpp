@@ -1,19 +1,22 @@
 // RuleStore's target and route commands. Each validates what it can before touching the
 // database, then validates against the current rules and writes inside one write transaction
-// (Impl::write), recording the change with the entity's JSON before and after.
+// (Impl::write), recording the change with the entity's JSON before and after. A flip also
+// judges the promotion gate in that transaction, so no writer can flip past it.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "rules/ascii_case.h"
 #include "rules/route_precedence.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
-#include "rules/store/rule_store.h"
-#include "rules/store/rule_store_impl.h"
 #include "rules/rule_text.h"
 #include "rules/rule_validation.h"
+#include "rules/store/gate_evidence.h"
+#include "rules/store/rule_store.h"
+#include "rules/store/rule_store_impl.h"
 
 namespace strangler {
 
@@ -230,7 +233,22 @@ Route flipped(const Route& before, const FlipSpec& spec) {
 
 }  // namespace
 
-RouteChange RuleStore::flip_route(const FlipSpec& spec, const ChangeContext& ctx) {
+GateRefusal::GateRefusal(Route route, std::string to, GateVerdict verdict)
+    : RuleError(gate_refusal_text(verdict, route_label(route), to)),
+      route_(std::move(route)),
+      to_(std::move(to)),
+      verdict_(verdict) {}
+
+GateVerdict RuleStore::Impl::judge_flip(const Route& before, const FlipSpec& spec) {
+  // Only moving traffic onto another target is gated; a flip back or a cancelled split is not.
+  if (spec.to == before.target) return {};
+  GateEvidence evidence = read_gate_evidence(db, before.id, spec.to, spec.gate.window);
+  GateVerdict verdict = evaluate_gate(spec.gate, evidence);
+  if (verdict.refused() && !spec.force) throw GateRefusal(before, spec.to, verdict);
+  return verdict;
+}
+
+FlipChange RuleStore::flip_route(const FlipSpec& spec, const ChangeContext& ctx) {
   if (spec.percent) validate_percent(*spec.percent);
   if (!spec.sticky_header.empty()) {
     if (!spec.percent) {
@@ -239,15 +257,17 @@ RouteChange RuleStore::flip_route(const FlipSpec& spec, const ChangeContext& ctx
     }
     validate_header_name(spec.sticky_header);
   }
+  validate_gate_policy(spec.gate);
   return impl_->write([&] {
-    RouteChange change;
+    FlipChange change;
     change.before = impl_->select_route(spec.route);
     impl_->require_target(spec.to, true);
     change.after = flipped(change.before, spec);
     impl_->check_fallback(change.after, "");
     impl_->check_shadow(change.after, "");
+    change.gate = impl_->judge_flip(change.before, spec);
     impl_->update_route(change.after);
-    impl_->record(ctx, spec.forced ? "route flip (forced)" : "route flip", "route",
+    impl_->record(ctx, change.gate.refused() ? "route flip (forced)" : "route flip", "route",
                   route_to_json(change.before), route_to_json(change.after));
     return change;
   });

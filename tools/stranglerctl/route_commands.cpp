@@ -1,12 +1,11 @@
 // stranglerctl route add|list|rm|flip; see commands.h.
 #include <fmt/format.h>
 
-#include <cmath>
-
-#include "rules/store/comparison_store.h"
+#include "rules/promotion_gate.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
 #include "rules/rule_text.h"
+#include "rules/store/rule_store.h"
 #include "tools/stranglerctl/commands.h"
 #include "tools/stranglerctl/describe.h"
 #include "tools/stranglerctl/table_printer.h"
@@ -62,55 +61,54 @@ int route_rm(const RouteRmArgs& args, RuleStore& store, const ChangeContext& ctx
 
 namespace {
 
-std::string percent_text(double fraction) {
-  return fmt::format("{:g}%", std::floor(fraction * 1000 + 0.5) / 10);
-}
-
-// Why the promotion gate refuses to flip `route` to `to`, or nullopt when the evidence is enough.
-std::optional<std::string> gate_refusal(const GateEvidence& evidence, const Route& route,
-                                        const FlipArgs& args) {
-  if (evidence.comparisons < args.min_samples) {
+// The gate's refusal in the command's own terms: the flags that set the failing criterion, and
+// what to do next.
+std::string refusal_text(const GateRefusal& refusal, const FlipArgs& args) {
+  const GateEvidence& evidence = refusal.verdict().evidence;
+  const Route& route = refusal.route();
+  if (refusal.verdict().result == GateResult::too_few_samples) {
     return fmt::format(
         "route {} has {} comparison{} with {} in the last {}, fewer than --min-samples {}; keep "
         "shadowing (see: stranglerctl diff report) or give --force",
-        route_label(route), evidence.comparisons, evidence.comparisons == 1 ? "" : "s", args.to,
-        args.window, args.min_samples);
+        route_label(route), evidence.comparisons, evidence.comparisons == 1 ? "" : "s",
+        refusal.to(), args.window, args.min_samples);
   }
-  if (evidence.match_rate < args.min_match) {
-    return fmt::format(
-        "route {} matched {} in {} of {} comparisons in the last {}, below --min-match {}; see: "
-        "stranglerctl diff report --route {}, or give --force",
-        route_label(route), args.to, percent_text(evidence.match_rate), evidence.comparisons,
-        args.window, percent_text(args.min_match), route.pattern.text());
+  return fmt::format(
+      "route {} matched {} in {} of {} comparisons in the last {}, below --min-match {}; see: "
+      "stranglerctl diff report --route {}, or give --force",
+      route_label(route), refusal.to(), gate_percent_text(evidence.match_rate),
+      evidence.comparisons, args.window, gate_percent_text(args.min_match), route.pattern.text());
+}
+
+// The policy --min-samples, --min-match and --window ask for; RuleError naming a bad flag.
+GatePolicy gate_policy(const FlipArgs& args) {
+  GatePolicy policy{args.min_samples, args.min_match, parse_duration(args.window, "--window")};
+  if (args.min_samples < 0) throw RuleError("--min-samples must be 0 or more");
+  if (!(args.min_match >= 0 && args.min_match <= 1)) {
+    throw RuleError(
+        fmt::format("--min-match {} is out of range: give a fraction 0..1 (0.99)", args.min_match));
   }
-  return std::nullopt;
+  return policy;
 }
 
 }  // namespace
 
 int route_flip(const FlipArgs& args, RuleStore& store, const ChangeContext& ctx,
                std::ostream& out) {
-  auto window = parse_duration(args.window, "--window");
-  if (args.min_samples < 0) throw RuleError("--min-samples must be 0 or more");
-  if (!(args.min_match >= 0 && args.min_match <= 1)) {
-    throw RuleError(
-        fmt::format("--min-match {} is out of range: give a fraction 0..1 (0.99)", args.min_match));
+  FlipSpec spec{args.route,    args.to,           args.percent, args.sticky_header,
+                args.fallback, gate_policy(args), args.force};
+  FlipChange change;
+  try {
+    change = store.flip_route(spec, ctx);
+  } catch (const GateRefusal& refusal) {
+    throw RuleError(refusal_text(refusal, args));
   }
-  FlipSpec spec{args.route, args.to, args.percent, args.sticky_header, args.fallback};
-  Route route = store.route(args.route);
   std::string forced_note;
-  if (args.to != route.target) {  // the gate guards moving traffic onto a shadowed target
-    auto evidence = ComparisonStore::open(store.path()).gate_evidence(route.id, args.to, window);
-    if (evidence.shadowed) {
-      if (auto refusal = gate_refusal(evidence, route, args)) {
-        if (!args.force) throw RuleError(*refusal);
-        spec.forced = true;
-        forced_note = fmt::format(" (forced past the gate: {} comparisons, {} matched)",
-                                  evidence.comparisons, percent_text(evidence.match_rate));
-      }
-    }
+  if (change.gate.refused()) {
+    forced_note = fmt::format(" (forced past the gate: {} comparisons, {} matched)",
+                              change.gate.evidence.comparisons,
+                              gate_percent_text(change.gate.evidence.match_rate));
   }
-  auto change = store.flip_route(spec, ctx);
   out << describe_route_change(change.before, change.after) << forced_note << '\n';
   return 0;
 }

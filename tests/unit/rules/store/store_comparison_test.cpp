@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "rules/store/comparison_store.h"
+#include "rules/store/gate_evidence.h"
 #include "rules/utc_time.h"
 #include "tests/unit/rules/store/store_test_support.h"
 
@@ -196,21 +197,28 @@ TEST_CASE("report and clear by route; clear of all") {
 
 TEST_CASE("gate evidence counts one shadow target in the window, after ignores") {
   ComparisonFixture f;
-  CHECK_FALSE(f.comparisons.gate_evidence(f.route_id, "orders", 24h).shadowed);
+  auto evidence_for = [&](const std::string& target, std::chrono::seconds window = 24h) {
+    sqlite::Database db(f.path, sqlite::Database::Mode::kReadOnly);
+    sqlite::Transaction snapshot(db, sqlite::Transaction::Kind::kDeferred);
+    return read_gate_evidence(db, f.route_id, target, window);
+  };
+  CHECK_FALSE(evidence_for("orders").shadowed);
   f.store.shadow_route({{"/orders"}, ShadowConfig{"orders"}}, test_ctx());
-  auto evidence = f.comparisons.gate_evidence(f.route_id, "orders", 24h);
+  auto evidence = evidence_for("orders");
   CHECK(evidence.shadowed);
   CHECK(evidence.comparisons == 0);
   auto elsewhere = f.make({changed("$.a")});
   elsewhere.shadow_target = "other";
-  f.record({f.make(), f.make({changed("$.a")}), elsewhere});
-  evidence = f.comparisons.gate_evidence(f.route_id, "orders", 24h);
+  auto last_week = f.make();
+  last_week.at = "2020-01-01T00:00:00Z";
+  f.record({f.make(), f.make({changed("$.a")}), elsewhere, last_week});
+  evidence = evidence_for("orders");
   CHECK(evidence.comparisons == 2);
   CHECK(evidence.matches == 1);
   CHECK(evidence.match_rate == doctest::Approx(0.5));
   f.store.add_ignore({"/orders"}, {DiffIgnore::Kind::json_path, "$.a"}, test_ctx());
-  CHECK(f.comparisons.gate_evidence(f.route_id, "orders", 24h).matches == 2);
-  CHECK(f.comparisons.gate_evidence(f.route_id, "other", 24h).shadowed);  // it has comparisons
+  CHECK(evidence_for("orders").matches == 2);
+  CHECK(evidence_for("other").shadowed);  // it has comparisons
 }
 
 TEST_CASE("a busy database fails the batch with StoreError and writes nothing") {

@@ -4,9 +4,9 @@
 // of a version-2 file.
 #include <doctest/doctest.h>
 
-#include "rules/store/comparison_store.h"
 #include "rules/route_table.h"
 #include "rules/rule_json.h"
+#include "rules/store/comparison_store.h"
 #include "rules/store/schema.h"
 #include "tests/unit/rules/store/store_test_support.h"
 
@@ -27,6 +27,14 @@ struct ShadowFixture : StoreFixture {
   }
   Route route() { return store.load_rule_set().routes.at(0); }
 };
+
+// A flip of /orders with a gate that asks for nothing: what a flip does to the shadow, not whether
+// the comparisons allow it (store_gate_test.cpp).
+FlipSpec ungated_flip(const std::string& to, std::optional<int> percent = std::nullopt) {
+  FlipSpec spec{{"/orders"}, to, percent};
+  spec.gate = GatePolicy{0, 0.0, std::chrono::hours(24)};
+  return spec;
+}
 
 }  // namespace
 
@@ -92,11 +100,11 @@ TEST_CASE("a full flip to the shadow target ends the shadow; a flip elsewhere ke
   ShadowFixture f;
   f.store.add_target({"other", "http://127.0.0.1:9003"}, test_ctx());
   f.store.shadow_route(f.spec(), test_ctx());
-  f.store.flip_route({{"/orders"}, "orders", 10}, test_ctx());
+  f.store.flip_route(ungated_flip("orders", 10), test_ctx());
   CHECK(f.route().shadow);  // a split keeps mirroring
-  f.store.flip_route({{"/orders"}, "other"}, test_ctx());
+  f.store.flip_route(ungated_flip("other"), test_ctx());
   CHECK(f.route().shadow);
-  f.store.flip_route({{"/orders"}, "orders"}, test_ctx());
+  f.store.flip_route(ungated_flip("orders"), test_ctx());
   CHECK_FALSE(f.route().shadow);
   auto flip = f.store.history(1).at(0);
   CHECK(Json::parse(flip.before)["shadow"]["target"] == "orders");
