@@ -1,6 +1,7 @@
 // The strict client edge's byte-level checks; see request_checks.h.
 #include "router/edge/request_checks.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "router/http/hop_by_hop.h"
@@ -44,6 +45,14 @@ bool port_ok(std::string_view port) {
 }  // namespace
 
 HeadScan RequestHeadScanner::scan(std::string_view received) {
+  // Without this, a call after the verdict would go on scanning from where it stopped: the body
+  // or the next request after a complete head, the rest of a line after a refused one.
+  if (verdict_.state != HeadScan::State::incomplete) return verdict_;
+  verdict_ = scan_more(received);
+  return verdict_;
+}
+
+HeadScan RequestHeadScanner::scan_more(std::string_view received) {
   while (scanned_ < received.size()) {
     const void* found = std::memchr(received.data() + scanned_, '\n', received.size() - scanned_);
     if (found == nullptr) {
@@ -52,6 +61,10 @@ HeadScan RequestHeadScanner::scan(std::string_view received) {
     }
     const std::size_t end = static_cast<const char*>(found) - received.data();
     scanned_ = end + 1;
+    // The line as it was before its LF arrived, checked as a read ending there would have: a
+    // client that sent it in pieces got that verdict, so one that sent it at once gets it too.
+    auto before_end = check_partial_line(end - line_start_);
+    if (before_end.state != HeadScan::State::incomplete) return before_end;
     if (end == line_start_ || received[end - 1] != '\r') {
       return refused(kBadRequest, "header line not ended by CRLF");
     }
@@ -97,18 +110,22 @@ HeadScan RequestHeadScanner::check_line(std::string_view line, std::size_t end) 
   return {};
 }
 
-// The line still being received is already too long to ever be accepted.
+// The line still being received (`length` bytes, its LF not here yet) is already too long to ever
+// be accepted. Of its own limit and the block's, the one it passed first decides the refusal, so
+// that the verdict does not depend on how many bytes the read that noticed it brought.
 HeadScan RequestHeadScanner::check_partial_line(std::size_t length) const {
-  if (!seen_request_line_ && length > limits_.max_uri + HeadLimits::kRequestLineSlack) {
-    return refused(kUriTooLong, "request line over the limit");
+  const std::size_t content_limit = seen_request_line_
+                                        ? limits_.max_field_bytes
+                                        : limits_.max_uri + HeadLimits::kRequestLineSlack;
+  const std::size_t line_limit = content_limit + 1;  // its CR may be here already, its LF not yet
+  // check_line refused any line that ended past the block limit, so this does not wrap.
+  const std::size_t block_room = limits_.max_header_bytes - line_start_;
+  if (length <= std::min(line_limit, block_room)) return {};
+  if (line_limit <= block_room) {
+    return seen_request_line_ ? refused(kFieldsTooLarge, "a request header field over the limit")
+                              : refused(kUriTooLong, "request line over the limit");
   }
-  if (seen_request_line_ && length > limits_.max_field_bytes + 1) {  // + 1: a CR may follow
-    return refused(kFieldsTooLarge, "a request header field over the limit");
-  }
-  if (line_start_ + length > limits_.max_header_bytes) {
-    return refused(kFieldsTooLarge, "request header block over the limit");
-  }
-  return {};
+  return refused(kFieldsTooLarge, "request header block over the limit");
 }
 
 bool content_length_value_ok(std::string_view value) {

@@ -43,14 +43,16 @@ class RequestHeadScanner {
 
   // `received` is every byte received so far for this request, starting at its first byte; it
   // only ever grows between calls. Bytes after the head (a body, a pipelined request) are left
-  // alone.
+  // alone. Once complete or refused, the scanner gives that same verdict to every later call.
   HeadScan scan(std::string_view received);
 
  private:
+  HeadScan scan_more(std::string_view received);
   HeadScan check_line(std::string_view line, std::size_t end);
   HeadScan check_partial_line(std::size_t length) const;
 
   HeadLimits limits_;
+  HeadScan verdict_;            // incomplete until the head is complete or refused
   std::size_t scanned_ = 0;     // bytes already looked at
   std::size_t line_start_ = 0;  // where the current line begins
   bool seen_request_line_ = false;

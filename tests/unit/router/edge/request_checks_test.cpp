@@ -26,6 +26,14 @@ HeadScan scan_dripped(const std::string& bytes, const HeadLimits& limits = {}) {
   return last;
 }
 
+// The same bytes in two reads, the first ending just before byte `split`.
+HeadScan scan_split(const std::string& bytes, std::size_t split, const HeadLimits& limits = {}) {
+  RequestHeadScanner scanner(limits);
+  auto first = scanner.scan(std::string_view(bytes).substr(0, split));
+  if (first.state != HeadScan::State::incomplete) return first;
+  return scanner.scan(bytes);
+}
+
 void check_refused(const std::string& bytes, int status, const HeadLimits& limits = {}) {
   CAPTURE(bytes.substr(0, 80));
   for (const auto& scan : {scan_all(bytes, limits), scan_dripped(bytes, limits)}) {
@@ -83,6 +91,50 @@ TEST_CASE("request head scanner: limits give 414 for the request line and 431 fo
   limits.max_field_bytes = 10;
   CHECK(scan_all("GET / HTTP/1.1\r\nX-A: 12345\r\n\r\n", limits).state ==
         HeadScan::State::complete);
+}
+
+// Found by tests/fuzz/request_head_scanner_fuzzer.cpp (corpus/request_head_scanner/regression-*).
+TEST_CASE("request head scanner: the verdict does not depend on how the bytes are split") {
+  HeadLimits limits;
+  limits.max_uri = 10;
+  // A request line of exactly the limit whose CR and LF come in separate reads: its CR once
+  // counted against the limit, a 414 that the same bytes in one read did not get.
+  const std::string line = "GET /" + std::string(60, 'a') + " HTTP/1.1";
+  REQUIRE(line.size() == limits.max_uri + HeadLimits::kRequestLineSlack);
+  const std::string head = line + "\r\nHost: t\r\n\r\n";
+  for (const auto& scan : {scan_all(head, limits), scan_split(head, line.size() + 1, limits),
+                           scan_dripped(head, limits)}) {
+    CHECK(scan.state == HeadScan::State::complete);
+    CHECK(scan.head_size == head.size());
+  }
+  // A line past the block limit that ends with a bare LF: a read that stops inside the line sees
+  // the block limit first (431), so one read of everything must not answer "bare LF" (400).
+  limits = HeadLimits{};
+  limits.max_header_bytes = 48;
+  const std::string over =
+      "GET / HTTP/1.1\r\nHost: t\r\nX-Long: " + std::string(60, 'v') + "\n\r\n";
+  for (const auto& scan : {scan_all(over, limits), scan_split(over, 40, limits)}) {
+    CHECK(scan.state == HeadScan::State::refused);
+    CHECK(scan.refusal.status == 431);
+    CHECK(scan.refusal.reason == "request header block over the limit");
+  }
+}
+
+TEST_CASE("request head scanner: once given, a verdict is given again to every later call") {
+  const std::string head = "GET /a HTTP/1.1\r\nHost: t\r\n\r\n";
+  RequestHeadScanner complete({});
+  REQUIRE(complete.scan(head).state == HeadScan::State::complete);
+  // The body or a pipelined request after the head is not scanned as more header lines.
+  const auto again = complete.scan(head + "GET /b HTTP/1.1\nX: 1\r\n");
+  CHECK(again.state == HeadScan::State::complete);
+  CHECK(again.head_size == head.size());
+
+  RequestHeadScanner refused({});
+  const std::string bad = "GET / HTTP/1.1\nHost: t\r\n";
+  REQUIRE(refused.scan(bad).state == HeadScan::State::refused);
+  const auto still = refused.scan(bad + "\r\n");
+  CHECK(still.state == HeadScan::State::refused);
+  CHECK(still.refusal.status == 400);
 }
 
 TEST_CASE("request value checks: Content-Length, Transfer-Encoding and Host") {
