@@ -108,7 +108,12 @@ void RecordingUpstream::run() {
       if (!c.dead && c.out_pos < c.out.size()) c.dead = !flush(c);
       if (!c.dead && c.close_after_write && c.out_pos == c.out.size()) c.dead = true;
     }
-    connections.remove_if([](const Connection& c) { return c.dead; });
+    connections.remove_if([this](Connection& c) {
+      if (!c.dead) return false;
+      c.fd.reset();  // closed before it is counted (see connections_closed())
+      ++connections_closed_;
+      return true;
+    });
   }
 }
 

@@ -57,6 +57,10 @@ class RecordingUpstream {
   std::vector<RecordedRequest> wait_for_requests(
       std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   std::size_t connections_accepted() const { return connections_accepted_.load(); }
+  // Connections this upstream has closed its end of (whichever side ended them first), counted
+  // once close() has returned: by then the FIN is queued to the peer, so a test that waits for
+  // this count knows that the router can see the close.
+  std::size_t connections_closed() const { return connections_closed_.load(); }
   // Every byte received on any connection, complete requests or not.
   std::size_t bytes_received() const { return bytes_received_.load(); }
   // Close every connection right after its response without saying so (no "Connection: close"),
@@ -88,6 +92,7 @@ class RecordingUpstream {
   std::atomic<std::size_t> stall_after_{0};
   std::atomic<long> stall_ms_{0};
   std::atomic<std::size_t> connections_accepted_{0};
+  std::atomic<std::size_t> connections_closed_{0};
   std::atomic<std::size_t> bytes_received_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable recorded_;

@@ -246,7 +246,8 @@ TEST_CASE("passthrough: an upstream connection closed while idle is not used aga
     REQUIRE(res);
     CHECK(res->status == 200);
     CHECK(header_of(res, "X-Strangler-Target") == "legacy");
-    std::this_thread::sleep_for(50ms);  // the close reaches the router's pooled connection
+    // The upstream has closed this connection before the next request: the router can see it.
+    REQUIRE(wait_until([&] { return rc.upstream.connections_closed() >= std::size_t(i + 1); }, 5s));
   }
   CHECK(rc.upstream.wait_for_requests(5).size() == 5);
   CHECK(rc.upstream.connections_accepted() == 5);

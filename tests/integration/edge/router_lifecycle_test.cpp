@@ -14,6 +14,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/cluster.h"
+#include "tests/support/file_opens.h"
 
 using namespace strangler::test;
 using namespace std::chrono_literals;
@@ -110,13 +111,17 @@ TEST_CASE("router: keeps serving the last good table when the database breaks, t
   CHECK_MESSAGE(noticed.has_value(), "/readyz does not report the unreadable database");
   CHECK(broken.first == 503);
   CHECK(broken.second.value("reason", "").find("last good rules") != std::string::npos);
-  // Several polls on the broken database: the problem is logged once, not once per poll.
+  // Several polls on the broken database: the problem is logged once, not once per poll. After a
+  // failed read the reloader opens the file afresh on every poll (rules_reloader.cpp), so each
+  // open it makes proves that the poll before it has finished, its log line written or not.
+  FileOpens opens(c.dir(), std::filesystem::path(c.db()).filename().string());
   auto lines_when_noticed = line_count(router.stderr_text());
   for (int i = 0; i < 20; ++i) {
     CHECK(served_by(client.Get("/orders/" + std::to_string(i))) == "svc");
     CHECK(served_by(client.Get("/customers/" + std::to_string(i))) == "monolith");
   }
-  std::this_thread::sleep_for(800ms);
+  auto polled = wait_until([&] { return opens.count() >= 6; }, 5s);
+  REQUIRE_MESSAGE(polled.has_value(), "the router did not try the broken database 6 times in 5 s");
   CHECK(line_count(router.stderr_text()) == lines_when_noticed);
   CHECK(served_by(client.Get("/orders/1")) == "svc");
   auto health = c.admin_client().Get("/healthz");

@@ -93,6 +93,8 @@ TEST_CASE("breaker fallback: a dead extracted service is covered by legacy, then
   constexpr std::size_t kMaxPerThread = 4000;
   std::vector<std::vector<Sample>> samples(kThreads);
   std::atomic<bool> stop{false};
+  // Answers from the restarted service, counted as they come (the samples are read after the join).
+  std::atomic<std::size_t> answers_from_back{0};
   const auto t0 = Clock::now();
   const auto hard_stop = t0 + 8s;
   std::vector<std::jthread> threads;
@@ -114,6 +116,7 @@ TEST_CASE("breaker fallback: a dead extracted service is covered by legacy, then
           s.served_by = res->get_header_value("X-Served-By");
           s.target = res->get_header_value("X-Strangler-Target");
           s.fallback = res->get_header_value("X-Strangler-Fallback");
+          if (s.served_by == "orders-svc-2") ++answers_from_back;
         } else {
           s.error = httplib::to_string(res.error());
         }
@@ -174,7 +177,12 @@ TEST_CASE("breaker fallback: a dead extracted service is covered by legacy, then
   auto closed = wait_until([&] { return breaker_state(c, "orders") == "closed"; },
                            std::chrono::milliseconds(kRecoveryMs) + 3s);
   const auto closed_seen = Clock::now();
-  if (closed) std::this_thread::sleep_for(300ms);  // some traffic on the recovered service
+  // Some traffic on the recovered service once the breaker is closed, for the checks below that
+  // every request started after closed_seen went there.
+  if (closed) {
+    const auto back_when_closed = answers_from_back.load();
+    CHECK(wait_until([&] { return answers_from_back.load() >= back_when_closed + 20; }, 5s));
+  }
   stop_load();
 
   CHECK_MESSAGE(closed.has_value(), "the breaker did not close after the service came back");

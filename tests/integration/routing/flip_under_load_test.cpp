@@ -118,12 +118,17 @@ TEST_CASE("flip under load: a request in flight finishes on the target it starte
   c.start_router();
   int slow_status = 0;
   std::string slow_served_by;
+  const auto connects_before = c.metric("strangler_upstream_connections_opened_total");
   std::jthread in_flight([&] {
     auto res = make_client(c.router_port()).Get("/slow/1200");
     slow_status = res ? res->status : -1;
     slow_served_by = served_by(res);
   });
-  std::this_thread::sleep_for(200ms);
+  // The router connects upstream only once it has chosen the target: from then on the slow
+  // request is in flight on the monolith, whatever the flip does.
+  REQUIRE(wait_until(
+      [&] { return c.metric("strangler_upstream_connections_opened_total") > connects_before; },
+      5s));
   c.ctl_ok({"route", "flip", "/slow", "--to", "svc"});
   auto client = c.client();
   auto switched = wait_until([&] { return served_by(client.Get("/slow/1")) == "svc"; }, 1500ms);

@@ -197,7 +197,9 @@ TEST_CASE("shadow: POST is not mirrored by default; copies carry X-Strangler-Sha
   CHECK(get->status == 200);
 
   auto seen = shadow.wait_for_requests(1);
-  std::this_thread::sleep_for(300ms);  // a mirrored POST would have arrived by now
+  // A grace period, not a proof: the router counts no request it declines to mirror for its
+  // method, so there is no event to wait for that shows a POST copy was never made.
+  std::this_thread::sleep_for(300ms);
   seen = shadow.requests();
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].method == "GET");
@@ -317,10 +319,30 @@ TEST_CASE("shadow: sampling is deterministic and near the percent") {
   for (int round = 0; round < 2; ++round) {
     for (int i = 1; i <= kRequests; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
   }
-  std::this_thread::sleep_for(500ms);
-  auto seen = shadow.requests();
+  // Wait until the copies are settled: every request seen has both its copies, and the router
+  // counts as finished (compared or failed) every copy the recorder received. Copies are sent in
+  // order, so a first round still on its way leaves unpaired requests behind.
+  std::vector<RecordedRequest> seen;
   std::map<std::string, int> per_target;
-  for (const auto& request : seen) ++per_target[request.target];
+  auto settled = wait_until(
+      [&] {
+        seen = shadow.requests();
+        per_target.clear();
+        for (const auto& request : seen) ++per_target[request.target];
+        if (seen.empty()) return false;
+        for (const auto& [target, count] : per_target) {
+          if (count != 2) return false;
+        }
+        auto metrics = c.admin_client().Get("/metrics");
+        if (!metrics) return false;
+        auto scrape = parse_prometheus(metrics->body, c.dir());
+        auto finished =
+            scrape.sum("strangler_shadow_comparisons_total", {{"route", "/customers"}}) +
+            scrape.sum("strangler_shadow_errors_total", {{"route", "/customers"}});
+        return finished == static_cast<double>(seen.size());
+      },
+      30s);
+  CHECK(settled.has_value());
   double share = static_cast<double>(per_target.size()) / kRequests;
   MESSAGE("distinct requests shadowed at 30%: " << per_target.size() << " of " << kRequests);
   CHECK(share > 0.22);
@@ -371,7 +393,10 @@ TEST_CASE("shadow: retention keeps at most --shadow-keep-per-route comparisons")
                    std::string::npos;
       },
       5s);
-  std::this_thread::sleep_for(600ms);  // two flush intervals
+  // The 40th comparison is stored (ids count from 1 in a fresh database): the batch that wrote it
+  // trimmed the table in the same transaction.
+  auto stored = wait_until([&] { return c.ctl({"diff", "show", "40"}).exit_code == 0; }, 5s);
+  REQUIRE_MESSAGE(stored.has_value(), "comparison #40 never reached the database");
   auto r = report(c, "/customers");
   CHECK(r["comparisons"] == 15);
 }
