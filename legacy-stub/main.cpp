@@ -110,10 +110,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"legacy", "extracted"}));
   app.add_option("--threads", options.threads, "worker threads")->check(CLI::Range(1, 1024));
   app.add_option("--seed", options.seed, "seed of the failure-injection PRNG");
+  app.set_version_flag("--version", STRANGLER_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "legacy-stub: " << e.what() << " (see --help)\n";
     return 2;
   }

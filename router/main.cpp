@@ -232,6 +232,7 @@ int main(int argc, char** argv) {
   CLI::App app{"strangler-router: routes each request to the monolith or an extracted service"};
   Options options;
   add_options(app, options);
+  app.set_version_flag("--version", STRANGLER_VERSION);
   CLI11_PARSE(app, argc, argv);
   try {
     return run(options);

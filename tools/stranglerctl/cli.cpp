@@ -284,6 +284,7 @@ int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::o
   Parsed p;
   p.err = &err;
   CLI::App app("stranglerctl: change the rule set of a Strangler router", "stranglerctl");
+  app.set_version_flag("--version", STRANGLER_VERSION);
   app.require_subcommand(1);
   app.add_option("--db", p.db, "Rules database (default: $STRANGLER_DB)");
   app.add_flag("--json", p.json, "Print listings as JSON");
@@ -298,6 +299,8 @@ int run_cli(int argc, const char* const* argv, const CliEnvironment& env, std::o
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e, out, err);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e, out, err);
   } catch (const CLI::ParseError& e) {
     err << "stranglerctl: " << e.what() << " (see: stranglerctl --help)\n";
