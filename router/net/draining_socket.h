@@ -14,8 +14,13 @@
 //
 // The operation mirrors Asio 1.74's reactive_socket_recv_op with that one change, so it lives on
 // Asio's internals (asio::detail); the static_assert below stops a build against another Boost,
-// where it has to be checked again.
+// where it has to be checked again. CMake's STRANGLER_DRAINING_SOCKET (on by default) chooses it;
+// off, TimedStream uses Asio's own socket and this header is not included at all.
 #pragma once
+
+#if !STRANGLER_DRAINING_SOCKET
+#error "draining_socket.h is for builds with STRANGLER_DRAINING_SOCKET on (see timed_stream.h)"
+#endif
 
 #include <boost/asio/detail/bind_handler.hpp>
 #include <boost/asio/detail/buffer_sequence_adapter.hpp>

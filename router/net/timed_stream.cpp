@@ -56,7 +56,7 @@ Task<boost::system::error_code> TimedStream::connect(const std::vector<tcp::endp
     close();
     co_await timed<void(boost::system::error_code)>(
         use_ec(ec),
-        [endpoint](DrainingSocket& s, auto done) { s.async_connect(endpoint, std::move(done)); });
+        [endpoint](StreamSocket& s, auto done) { s.async_connect(endpoint, std::move(done)); });
     if (!ec || ec == beast::error::timeout) break;
   }
   co_return ec;

@@ -7,6 +7,10 @@
 // every operation, 5-6 timer-queue changes per proxied request; here moving the deadline is a
 // store, and one lazy timer per stream (DeadlineWatch decides when it fires) is re-armed about once
 // per timeout period.
+//
+// The socket under it is DrainingSocket (draining_socket.h: one failing recv fewer per read, but
+// written against Boost 1.74's Asio internals) when CMake's STRANGLER_DRAINING_SOCKET is on, and
+// Asio's own tcp::socket when it is off, for any other Boost.
 #pragma once
 
 #include <chrono>
@@ -17,9 +21,24 @@
 
 #include "router/net/asio.h"
 #include "router/net/deadline_watch.h"
+
+// Set by router/CMakeLists.txt for everything that links strangler_router_core. A translation
+// unit without it would lay State out differently from the others, so it must not guess.
+#ifndef STRANGLER_DRAINING_SOCKET
+#error "STRANGLER_DRAINING_SOCKET must be 0 or 1 (router/CMakeLists.txt defines it)"
+#endif
+#if STRANGLER_DRAINING_SOCKET
 #include "router/net/draining_socket.h"
+#endif
 
 namespace strangler {
+
+// The socket a TimedStream reads and writes: a Socket either way (what socket() returns).
+#if STRANGLER_DRAINING_SOCKET
+using StreamSocket = DrainingSocket;
+#else
+using StreamSocket = Socket;
+#endif
 
 class TimedStream {
  public:
@@ -56,8 +75,12 @@ class TimedStream {
   template <typename Buffers, typename Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
     return timed<void(boost::system::error_code, std::size_t)>(
-        std::forward<Token>(token), [buffers](DrainingSocket& s, auto done) {
+        std::forward<Token>(token), [buffers](StreamSocket& s, auto done) {
+#if STRANGLER_DRAINING_SOCKET
           s.async_read_some_draining(buffers, std::move(done));
+#else
+          s.async_read_some(buffers, std::move(done));
+#endif
         });
   }
 
@@ -65,7 +88,7 @@ class TimedStream {
   auto async_write_some(const Buffers& buffers, Token&& token) {
     return timed<void(boost::system::error_code, std::size_t)>(
         std::forward<Token>(token),
-        [buffers](DrainingSocket& s, auto done) { s.async_write_some(buffers, std::move(done)); });
+        [buffers](StreamSocket& s, auto done) { s.async_write_some(buffers, std::move(done)); });
   }
 
   // Connects to the first endpoint that accepts, within the deadline; beast::error::timeout when
@@ -91,7 +114,7 @@ class TimedStream {
   struct State {
     explicit State(Executor executor) : socket(executor), timer(executor) {}
     explicit State(Socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-    DrainingSocket socket;
+    StreamSocket socket;
     Timer timer;
     DeadlineWatch watch;
     Expiry expiry = Expiry::close;
