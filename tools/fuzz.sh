@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets (the `fuzz` CMake preset: clang, ASan + UBSan) and runs each for a
 # bounded time on a copy of its committed seed corpus (tests/fuzz/corpus/<target>/), so the
 # committed corpus only changes when someone decides to add an input. A crash stops the script
-# with libFuzzer's report and leaves the input as build/fuzz/crash-*; turn it into a unit test.
+# with libFuzzer's report and leaves the input as build/fuzz/crash-*; turn it into a unit test, and
+# add the input to the target's corpus as regression-<what>: the "fuzz replay: <target>" ctest
+# (tests/fuzz/replay.cmake) then runs it in every build.
 #
 # Usage: tools/fuzz.sh [seconds per target, default 60] [target ...]
 #   e.g. tools/fuzz.sh 300 path_normalizer
