@@ -47,6 +47,7 @@ std::string format_access_record(const AccessRecord& record) {
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(record.latency).count();
   line["latency_ms"] = static_cast<double>(micros) / 1000.0;
   line["fallback"] = record.fallback ? nlohmann::ordered_json(*record.fallback) : nullptr;
+  line["refusal"] = record.refusal ? nlohmann::ordered_json(*record.refusal) : nullptr;
   line["breaker"] = text_or_null(record.breaker);
   // Paths are raw client bytes and may be invalid UTF-8: replace, never throw.
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';

@@ -11,7 +11,7 @@
 //
 //   {"time":"2026-11-26T23:51:02.123Z","request_id":"…","method":"GET","path":"/orders/7",
 //    "route":"orders","target":"orders-svc","status":200,"latency_ms":3.125,
-//    "fallback":null,"breaker":"closed"}
+//    "fallback":null,"refusal":null,"breaker":"closed"}
 #pragma once
 
 #include <chrono>
@@ -39,6 +39,7 @@ struct AccessRecord {
   int status = 0;
   std::chrono::nanoseconds latency{0};  // written as latency_ms, microsecond precision
   std::optional<std::string> fallback;  // the fallback reason, or null when none was used
+  std::optional<std::string> refusal;   // why the router refused the request, or null
   std::string breaker;                  // the target's breaker state; empty: written as null
 };
 

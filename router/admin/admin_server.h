@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
-#include "router/net/listen_address.h"
 #include "router/admin/metrics.h"
+#include "router/net/listen_address.h"
 #include "router/routing/readiness.h"
 #include "router/routing/route_snapshot.h"
 

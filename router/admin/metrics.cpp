@@ -88,6 +88,11 @@ void ThreadMetrics::record_fallback(std::string_view reason) {
   ++intern(fallbacks_, reason);
 }
 
+void ThreadMetrics::record_refusal(int status, std::string_view reason) {
+  std::lock_guard lock{mutex_};
+  ++refusals_[RefusalKey{status, std::string(reason)}];
+}
+
 void ThreadMetrics::record_bulkhead_rejection(std::string_view target) {
   std::lock_guard lock{mutex_};
   ++target_stats(target).counters.bulkhead_rejections;
@@ -149,6 +154,7 @@ void ThreadMetrics::merge_into(MetricsSnapshot& out) const {
     add_counters(out.targets[target], stats.counters);
   }
   for (const auto& [reason, count] : fallbacks_) out.fallbacks[reason] += count;
+  for (const auto& [key, count] : refusals_) out.refusals[key] += count;
   for (const auto& [route, counters] : shadow_) add_counters(out.shadow[route], counters);
   out.shadow_write_drops += shadow_write_drops_;
   out.in_flight += in_flight_.load(std::memory_order_relaxed);

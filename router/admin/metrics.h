@@ -24,9 +24,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "router/resilience/circuit_breaker.h"
 #include "router/admin/latency_histogram.h"
 #include "router/admin/metrics_snapshot.h"
+#include "router/resilience/circuit_breaker.h"
 
 namespace strangler {
 
@@ -76,6 +76,8 @@ class alignas(64) ThreadMetrics {
                       std::chrono::nanoseconds latency, TimePoint now);
 
   void record_fallback(std::string_view reason);  // "breaker-open", "connect-failed", ...
+  // A request the router refused itself (400, 408, 413, 414, 431), by status and reason label.
+  void record_refusal(int status, std::string_view reason);
   void record_bulkhead_rejection(std::string_view target);
   void record_retry(std::string_view target);
   void record_retry_budget_exhausted(std::string_view target);
@@ -130,6 +132,7 @@ class alignas(64) ThreadMetrics {
   LabelMap<LabelMap<ClassCounts>> requests_;  // route -> target -> per status class
   LabelMap<TargetStats> targets_;
   LabelMap<std::uint64_t> fallbacks_;
+  std::map<RefusalKey, std::uint64_t> refusals_;
   LabelMap<ShadowCounters> shadow_;
   std::uint64_t shadow_write_drops_ = 0;
   std::atomic<std::int64_t> in_flight_{0};

@@ -12,8 +12,8 @@
 #include <string>
 #include <tuple>
 
-#include "router/resilience/circuit_breaker.h"
 #include "router/admin/latency_histogram.h"
+#include "router/resilience/circuit_breaker.h"
 
 namespace strangler {
 
@@ -31,6 +31,13 @@ struct RequestKey {
   std::string target;
   std::string code_class;  // "2xx", ... (see kCodeClasses)
   auto operator<=>(const RequestKey&) const = default;
+};
+
+// A request refused by the router (at the edge, or its body), by status and error_reply.h label.
+struct RefusalKey {
+  int status = 0;
+  std::string reason;  // "bad-framing", "header-timeout", ...
+  auto operator<=>(const RefusalKey&) const = default;
 };
 
 struct TargetCounters {
@@ -58,6 +65,7 @@ struct MetricsSnapshot {
   std::map<RequestKey, std::uint64_t> requests;
   std::map<std::string, LatencyHistogram> latency;  // by target
   std::map<std::string, std::uint64_t> fallbacks;   // by reason
+  std::map<RefusalKey, std::uint64_t> refusals;     // requests the router answered itself
   std::map<std::string, TargetCounters> targets;    // by target
   std::map<std::string, ShadowCounters> shadow;     // by route
   std::uint64_t shadow_write_drops = 0;

@@ -47,6 +47,18 @@ void render_latency(PrometheusText& out, const MetricsSnapshot& s) {
   }
 }
 
+void render_refusals(PrometheusText& out, const MetricsSnapshot& s) {
+  if (s.refusals.empty()) return;
+  out.family("strangler_refusals_total",
+             "Requests the router refused itself (malformed, over a limit, too slow), by status "
+             "code and reason.",
+             "counter");
+  for (const auto& [key, count] : s.refusals) {
+    out.sample("strangler_refusals_total",
+               {{"code", std::to_string(key.status)}, {"reason", key.reason}}, count_text(count));
+  }
+}
+
 void render_fallbacks(PrometheusText& out, const MetricsSnapshot& s) {
   if (s.fallbacks.empty()) return;
   out.family("strangler_fallbacks_total",
@@ -230,6 +242,7 @@ std::string render_prometheus(const MetricsSnapshot& snapshot) {
   render_requests(out, snapshot);
   render_latency(out, snapshot);
   render_fallbacks(out, snapshot);
+  render_refusals(out, snapshot);
   render_per_target(out, snapshot);
   render_shadow(out, snapshot);
   render_breakers(out, snapshot);

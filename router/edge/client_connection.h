@@ -1,9 +1,8 @@
 // serve_client: one client connection, from accept to close, as a coroutine on its I/O thread.
 //
-// Per request: read and check the header, normalize the path, route on the current table
-// snapshot, forward over a pooled upstream connection with both bodies streamed, answer the
-// router's own JSON error when the upstream cannot. Requests on one connection are handled in
-// order, so pipelined requests are answered in order.
+// Per request, the phases of client_session.cpp: read and check the header, normalize the path,
+// route on the current table snapshot, forward (upstream/forwarder.h), finish. Requests on one
+// connection are handled in order, so pipelined requests are answered in order.
 #pragma once
 
 #include <atomic>
@@ -11,12 +10,11 @@
 #include <random>
 
 #include "router/admin/access_log.h"
-#include "router/net/asio.h"
 #include "router/admin/metrics.h"
 #include "router/edge/proxy_options.h"
+#include "router/net/asio.h"
 #include "router/routing/route_snapshot.h"
-#include "router/shadow/shadow_job.h"
-#include "router/shadow/shadow_loss_tally.h"
+#include "router/shadow/shadow_tap.h"
 #include "router/upstream/upstream_pool.h"
 
 namespace strangler {
@@ -36,9 +34,8 @@ struct WorkerContext {
         metrics_registry(registry),
         metrics(registry.shard(thread_index)),
         access_log(log),
-        shadow(shadow_dispatcher),
-        rng(std::random_device{}()),
-        shadow_handoff(executor) {}
+        shadow(executor, shadow_dispatcher, metrics),
+        rng(std::random_device{}()) {}
 
   RouteSnapshotReader routes;
   UpstreamPool pool;
@@ -47,14 +44,8 @@ struct WorkerContext {
   MetricsRegistry& metrics_registry;  // process-wide values (breaker states and transitions)
   ThreadMetrics& metrics;             // this thread's shard
   AccessLog* access_log;              // null when off
-  ShadowDispatcher* shadow;           // null when shadowing is off (tests of the bare proxy)
+  ShadowHandoff shadow;               // taps nothing when shadowing is off
   std::mt19937_64 rng;                // backoff jitter
-  // Shadow work this thread hands on in batches when the timer below fires: copies to send (their
-  // places in the shadow queue already taken) and the copies it dropped or skipped.
-  std::vector<ShadowJob> shadow_jobs;
-  ShadowLossTally shadow_losses;
-  Timer shadow_handoff;
-  bool shadow_handoff_armed = false;
 };
 
 Task<void> serve_client(Socket socket, WorkerContext& worker);

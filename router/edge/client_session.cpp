@@ -1,23 +1,63 @@
-// ClientSession, the client-facing half: read and check a request, normalize and route it, hand
-// it to forward() (upstream_forwarding.cpp), record what happened; see client_session.h.
+// ClientSession: the request pipeline of one client connection; see client_session.h.
 #include "router/edge/client_session.h"
 
-#include "router/http/forwarding_headers.h"
-#include "router/http/hop_by_hop.h"
 #include "router/edge/request_head_reader.h"
-#include "router/shadow/shadow_dispatcher.h"
-#include "router/shadow/compare/shadow_sampler.h"
-#include "rules/split_chooser.h"
+#include "router/http/forwarding_headers.h"
+#include "router/http/request_id.h"
 #include "rules/path_normalizer.h"
+#include "rules/split_chooser.h"
 
 namespace strangler {
 
-ClientSession::ClientSession(Socket socket, WorkerContext& worker)
-    : stream_(std::move(socket)), worker_(worker), scratch_(worker.options.relay_buffer) {
+namespace {
+
+std::string client_address(const Socket& socket) {
   boost::system::error_code ec;
-  auto remote = stream_.socket().remote_endpoint(ec);
-  client_ip_ = ec ? "unknown" : remote.address().to_string();
+  auto remote = socket.remote_endpoint(ec);
+  return ec ? "unknown" : remote.address().to_string();
 }
+
+// Counts the request in the in-flight gauges for as long as it lives.
+class InFlight {
+ public:
+  explicit InFlight(WorkerContext& worker) : worker_(worker) {
+    ++worker_.in_flight;
+    worker_.metrics.add_in_flight(1);
+  }
+  ~InFlight() {
+    --worker_.in_flight;
+    worker_.metrics.add_in_flight(-1);
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  WorkerContext& worker_;
+};
+
+// Who and what, from whatever of the head was read (a refused head may have none of it).
+RequestState describe_request(const RequestParser& parser, const HeadOutcome& head) {
+  RequestState request;
+  request.started = head.started;
+  if (!parser.is_header_done()) {
+    request.request_id = make_request_id();
+    return request;
+  }
+  const auto& header = parser.get();
+  request.request_id = request_id_of(header);
+  request.method = std::string(to_std(header.method_string()));
+  request.path = std::string(to_std(header.target()));
+  request.version = header.version();
+  return request;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(Socket socket, WorkerContext& worker)
+    : stream_(std::move(socket)),
+      worker_(worker),
+      client_ip_(client_address(stream_.socket())),
+      forwarder_(stream_, buffer_, worker, client_ip_) {}
 
 Task<void> ClientSession::run() {
   // GCC 12 miscompiles co_await inside a loop condition (SIGILL): keep awaits in statements.
@@ -28,126 +68,119 @@ Task<void> ClientSession::run() {
   co_await close_gracefully();
 }
 
+// The pipeline: read → normalize → route → forward → finish. Returns whether the connection
+// may carry another request.
 Task<bool> ClientSession::handle_one() {
   RequestParser parser;
   auto head = co_await read_request_head(stream_, buffer_, parser, worker_.options,
                                          requests_started_++ == 0);
-  if (head.kind == HeadOutcome::Kind::closed) co_return false;
-  if (parser.is_header_done()) request_version_ = parser.get().version();
+  if (head.kind == HeadOutcome::Kind::closed) co_return false;  // nothing to answer
+  InFlight in_flight(worker_);
+  RequestState request = describe_request(parser, head);
+  std::optional<ShadowTap> tap;
+  ForwardOutcome outcome;
   if (head.kind == HeadOutcome::Kind::refused) {
-    co_await send_error({head.status, error_name(head.status), head.reason}, false);
-    co_return false;
-  }
-  struct InFlight {
-    std::atomic<int>& n;
-    ThreadMetrics& metrics;
-    InFlight(std::atomic<int>& c, ThreadMetrics& m) : n(c), metrics(m) {
-      ++n;
-      metrics.add_in_flight(1);
+    outcome = co_await refuse(request, head.error, head.reason);
+  } else {
+    auto target = split_request_target(request.path, request.method);
+    auto normalized = normalize_path(target.path);
+    if (!target.ok || !normalized.ok) {
+      auto reason = target.ok ? std::string_view(normalized.error) : target.error;
+      outcome = co_await refuse(request, ErrorKind::bad_target, reason);
+    } else {
+      request.path = std::move(normalized.path);
+      request.routed = route(parser, target, request.path);
+      tap = worker_.shadow.tap(*request.routed, request.method, request.path,
+                               target.has_query ? target.query : std::string_view());
+      outcome = co_await forwarder_.forward(request, parser, tap ? &*tap : nullptr);
     }
-    ~InFlight() {
-      --n;
-      metrics.add_in_flight(-1);
-    }
-  } in_flight{worker_.in_flight, worker_.metrics};
-
-  auto& request = parser.get();
-  request_id_.clear();
-  ctx_ = RequestContext{};
-  ctx_.started = std::chrono::steady_clock::now();
-  auto target = split_request_target(to_std(request.target()), to_std(request.method_string()));
-  auto normalized = normalize_path(target.path);
-  if (!target.ok || !normalized.ok) {
-    auto reason = target.ok ? std::string_view(normalized.error) : target.error;
-    co_await send_error({http::status::bad_request, "bad request", reason}, false);
-    co_return false;
   }
-  route(parser, normalized.path, target);
-  bool keep = co_await forward(parser);
-  finish_request(parser, normalized.path);
-  co_return keep;
+  finish(request, outcome, tap);
+  co_return outcome.keep_alive;
 }
 
-void ClientSession::route(RequestParser& parser, std::string_view path,
-                          const RequestTarget& target) {
-  auto& request = parser.get();
-  ctx_.state = worker_.routes.current();
-  const auto& match = ctx_.state->table->match(to_std(request.method_string()), path);
-  ctx_.route = &match;
-  ctx_.target_index = match.target_index;
-  if (match.route && !match.route->split_target.empty()) {
-    std::string_view key = client_ip_;
-    if (!match.route->sticky_header.empty()) {
-      if (auto it = request.find(match.route->sticky_header); it != request.end()) {
-        key = to_std(it->value());
-      }
-    }
-    if (in_split(key, match.route->id, match.route->split_percent)) {
-      ctx_.target_index = match.split_target_index;
-    }
-  }
+RoutedRequest ClientSession::route(RequestParser& parser, const RequestTarget& target,
+                                   std::string_view path) const {
+  auto& header = parser.get();
+  RoutedRequest routed;
+  routed.state = worker_.routes.current();
+  routed.match = &routed.state->table->match(to_std(header.method_string()), path);
+  routed.target_index = choose_side(*routed.match, header);
   // An HTTP/1.0 request may come without Host; what goes upstream is HTTP/1.1, which needs one.
-  if (request.find(http::field::host) == request.end()) {
-    request.set(http::field::host, ctx_.state->table->target(ctx_.target_index).url.authority);
+  if (header.find(http::field::host) == header.end()) {
+    header.set(http::field::host, routed.target().url.authority);
   }
-  ctx_.upstream_target = target.asterisk ? "*" : std::string(path);
-  if (target.has_query) ctx_.upstream_target.append("?").append(target.query);
-  if (wants_shadow(match, to_std(request.method_string()), path, target)) {
-    if (!worker_.shadow->has_room()) {
-      count_shadow_loss(*match.route, 1, 0);
-      return;
+  routed.upstream_target = target.asterisk ? "*" : std::string(path);
+  if (target.has_query) routed.upstream_target.append("?").append(target.query);
+  return routed;
+}
+
+// The side of a split: by a hash of the sticky header's value, or of the client's address.
+std::size_t ClientSession::choose_side(const CompiledRoute& match,
+                                       const http::request_header<>& request) const {
+  if (!match.route || match.route->split_target.empty()) return match.target_index;
+  std::string_view key = client_ip_;
+  if (!match.route->sticky_header.empty()) {
+    if (auto it = request.find(match.route->sticky_header); it != request.end()) {
+      key = to_std(it->value());
     }
-    auto limit = worker_.shadow->settings().max_body;
-    ctx_.shadow.emplace();
-    ctx_.shadow->request_body.limit = limit;
-    ctx_.shadow->response_body.limit = limit;
   }
+  return in_split(key, match.route->id, match.route->split_percent) ? match.split_target_index
+                                                                    : match.target_index;
 }
 
-// Sampled by a hash of the request, so the same requests are shadowed on every run. A request
-// that a split already sent to the shadow target has nothing to be compared with.
-bool ClientSession::wants_shadow(const CompiledRoute& match, std::string_view method,
-                                 std::string_view path, const RequestTarget& target) const {
-  if (!worker_.shadow || !match.route || !match.route->shadow) return false;
-  if (match.shadow_index == kNoTarget || match.shadow_index == ctx_.target_index) return false;
-  const auto& shadow = *match.route->shadow;
-  return shadow.methods.admits(method) &&
-         shadow_sampled(method, path, target.has_query ? target.query : std::string_view(),
-                        shadow.percent);
+// A request the edge will not forward: answered here and the connection closed.
+Task<ForwardOutcome> ClientSession::refuse(const RequestState& request, ErrorKind error,
+                                           std::string_view reason) {
+  ForwardOutcome outcome;
+  outcome.status = error_class(error).status;
+  outcome.error = error;
+  co_await write_error_reply(stream_, {error, reason, request.request_id}, false, request.version,
+                             worker_.options.send_timeout);
+  co_return outcome;
 }
 
-// Metrics and the access log, once per routed request, after the answer went out.
-void ClientSession::finish_request(const RequestParser& parser, std::string_view path) {
+// Metrics, the shadow hand-off and the access log, once per answered request.
+void ClientSession::finish(const RequestState& request, const ForwardOutcome& outcome,
+                           std::optional<ShadowTap>& tap) {
   auto now = std::chrono::steady_clock::now();
-  auto latency = now - ctx_.started;
-  auto index = ctx_.answered_by != kNoTarget ? ctx_.answered_by : ctx_.target_index;
-  const auto& table = *ctx_.state->table;
-  const std::string& target = table.target(index).target.name;
-  const std::string& route = ctx_.route->label;
-  worker_.metrics.record_request(route, target, ctx_.status, latency, now);
-  if (ctx_.shadow) hand_off_shadow();
-  if (!worker_.access_log) return;
-  AccessRecord record;
-  record.request_id = request_id_;
-  record.method = std::string(to_std(parser.get().method_string()));
-  record.path = std::string(path);
-  record.route = ctx_.route->route ? route : std::string();
-  record.target = target;
-  record.status = ctx_.status;
-  record.latency = latency;
-  if (!ctx_.fallback_reason.empty()) record.fallback = ctx_.fallback_reason;
-  auto snapshot = ctx_.state->runtimes[ctx_.target_index]->breaker.snapshot(now);
-  record.breaker = to_string(snapshot.state);
-  worker_.access_log->log(std::move(record));
+  auto latency = now - request.started;
+  if (outcome.error && error_class(*outcome.error).refusal) {
+    worker_.metrics.record_refusal(outcome.status, error_class(*outcome.error).label);
+  }
+  if (request.routed) {
+    const auto& routed = *request.routed;
+    auto index = outcome.answered_by != kNoTarget ? outcome.answered_by : routed.target_index;
+    worker_.metrics.record_request(routed.match->label,
+                                   routed.state->table->target(index).target.name, outcome.status,
+                                   latency, now);
+  }
+  if (tap) worker_.shadow.finish(std::move(*tap), request.started);
+  if (worker_.access_log) log_access(request, outcome, latency);
 }
 
-Task<void> ClientSession::send_error(const ErrorDetails& details, bool keep_alive) {
-  ctx_.status = static_cast<int>(details.status);
-  auto response = make_error_response(details, keep_alive);
-  response.version(request_version_);
-  boost::system::error_code ec;
-  stream_.expires_after(worker_.options.send_timeout);
-  co_await http::async_write(stream_, response, use_ec(ec));
+void ClientSession::log_access(const RequestState& request, const ForwardOutcome& outcome,
+                               std::chrono::nanoseconds latency) {
+  AccessRecord record;
+  record.request_id = request.request_id;
+  record.method = request.method;
+  record.path = request.path;
+  record.status = outcome.status;
+  record.latency = latency;
+  if (!outcome.fallback_reason.empty()) record.fallback = outcome.fallback_reason;
+  if (outcome.error && error_class(*outcome.error).refusal) {
+    record.refusal = std::string(error_class(*outcome.error).label);
+  }
+  if (request.routed) {
+    const auto& routed = *request.routed;
+    auto index = outcome.answered_by != kNoTarget ? outcome.answered_by : routed.target_index;
+    if (routed.match->route) record.route = routed.match->label;
+    record.target = routed.state->table->target(index).target.name;
+    auto snapshot =
+        routed.runtime(routed.target_index).breaker.snapshot(std::chrono::steady_clock::now());
+    record.breaker = to_string(snapshot.state);
+  }
+  worker_.access_log->log(std::move(record));
 }
 
 // Half-close, then drain briefly: closing with unread input makes the kernel send RST, which can

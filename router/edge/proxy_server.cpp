@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "router/net/asio.h"
-#include "router/edge/client_connection.h"
 #include "router/admin/log.h"
+#include "router/edge/client_connection.h"
+#include "router/net/asio.h"
 
 namespace strangler {
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "router/admin/access_log.h"
-#include "router/net/listen_address.h"
 #include "router/admin/metrics.h"
 #include "router/edge/proxy_options.h"
+#include "router/net/listen_address.h"
 #include "router/routing/route_snapshot.h"
 
 namespace strangler {

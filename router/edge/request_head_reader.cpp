@@ -4,9 +4,9 @@
 #include <chrono>
 #include <optional>
 
-#include "router/edge/client_session.h"
-#include "router/http/forwarding_headers.h"
 #include "router/edge/request_checks.h"
+#include "router/http/forwarding_headers.h"
+#include "router/http/message_relay.h"
 
 namespace strangler {
 
@@ -15,15 +15,20 @@ namespace {
 constexpr std::size_t kReadSize = 16 * 1024;
 
 HeadOutcome closed() {
-  return {HeadOutcome::Kind::closed, http::status::ok, {}};
+  return {HeadOutcome::Kind::closed, ErrorKind::bad_header, {}};
 }
 
-HeadOutcome refused(http::status status, std::string reason) {
-  return {HeadOutcome::Kind::refused, status, std::move(reason)};
+HeadOutcome refused(ErrorKind error, std::string reason) {
+  return {HeadOutcome::Kind::refused, error, std::move(reason)};
 }
 
+// The scanner's refusals are told apart by status: 414 a long request line, 431 a long header
+// or too many, 400 a malformed line.
 HeadOutcome refused(const Refusal& refusal) {
-  return refused(static_cast<http::status>(refusal.status), std::string(refusal.reason));
+  auto error = refusal.status == 414   ? ErrorKind::uri_too_long
+               : refusal.status == 431 ? ErrorKind::header_too_large
+                                       : ErrorKind::bad_header;
+  return refused(error, std::string(refusal.reason));
 }
 
 HeadLimits head_limits(const ProxyOptions& options) {
@@ -43,37 +48,40 @@ std::string_view received(const beast::flat_buffer& buffer) {
 HeadOutcome from_read_error(const boost::system::error_code& ec, bool got_bytes) {
   if (!got_bytes && (is_disconnect(ec) || ec == beast::error::timeout)) return closed();
   if (ec == beast::error::timeout) {
-    return refused(http::status::request_timeout, "request header not received in time");
+    return refused(ErrorKind::header_timeout, "request header not received in time");
   }
   if (ec == http::error::header_limit) {
-    return refused(http::status::request_header_fields_too_large,
-                   "request header block over the limit");
+    return refused(ErrorKind::header_too_large, "request header block over the limit");
   }
   if (ec == http::error::body_limit) {
-    return refused(http::status::payload_too_large, "request body over the limit");
+    return refused(ErrorKind::body_too_large, "request body over the limit");
   }
   if (is_disconnect(ec)) return closed();
-  return refused(http::status::bad_request, ec.message());
+  if (ec == http::error::bad_content_length || ec == http::error::bad_transfer_encoding) {
+    return refused(ErrorKind::bad_framing, ec.message());
+  }
+  if (ec == http::error::bad_target) return refused(ErrorKind::bad_target, ec.message());
+  return refused(ErrorKind::bad_header, ec.message());
 }
 
 std::optional<HeadOutcome> check_framing(const http::request_header<>& request) {
   auto lengths = request.count(http::field::content_length);
   auto codings = request.count(http::field::transfer_encoding);
   if (codings > 0 && lengths > 0) {
-    return refused(http::status::bad_request, "both Content-Length and Transfer-Encoding");
+    return refused(ErrorKind::bad_framing, "both Content-Length and Transfer-Encoding");
   }
   if (lengths > 1 ||
       (lengths == 1 && !content_length_value_ok(to_std(request[http::field::content_length])))) {
-    return refused(http::status::bad_request, "Content-Length must be one plain decimal number");
+    return refused(ErrorKind::bad_framing, "Content-Length must be one plain decimal number");
   }
   if (codings > 0 && request.version() < 11) {
-    return refused(http::status::bad_request, "Transfer-Encoding in an HTTP/1.0 request");
+    return refused(ErrorKind::bad_framing, "Transfer-Encoding in an HTTP/1.0 request");
   }
   // Beast reads a body only when "chunked" is the last coding and treats anything else as no
   // body, which would leave the body on the connection as the next request (smuggling).
   if (codings > 1 || (codings == 1 && !transfer_encoding_value_ok(
                                           to_std(request[http::field::transfer_encoding])))) {
-    return refused(http::status::bad_request, "Transfer-Encoding must be exactly \"chunked\"");
+    return refused(ErrorKind::bad_framing, "Transfer-Encoding must be exactly \"chunked\"");
   }
   return std::nullopt;
 }
@@ -90,34 +98,43 @@ Task<boost::system::error_code> read_some_by(TimedStream& stream, beast::flat_bu
   co_return ec;
 }
 
-}  // namespace
-
-std::string_view error_name(http::status status) {
-  switch (status) {
-    case http::status::request_timeout:
-      return "request timeout";
-    case http::status::payload_too_large:
-      return "payload too large";
-    case http::status::uri_too_long:
-      return "uri too long";
-    case http::status::request_header_fields_too_large:
-      return "request header fields too large";
-    default:
-      return "bad request";
+// Reads until the head is complete (or refused), then parses and checks it.
+Task<HeadOutcome> read_and_check(TimedStream& stream, beast::flat_buffer& buffer,
+                                 http::request_parser<http::buffer_body>& parser,
+                                 const ProxyOptions& options,
+                                 std::chrono::steady_clock::time_point started) {
+  const auto deadline = started + options.header_timeout;
+  boost::system::error_code ec;
+  RequestHeadScanner scanner(head_limits(options));
+  for (;;) {
+    auto scan = scanner.scan(received(buffer));
+    if (scan.state == HeadScan::State::refused) co_return refused(scan.refusal);
+    if (scan.state == HeadScan::State::complete) break;
+    ec = co_await read_some_by(stream, buffer, deadline);
+    if (ec) co_return from_read_error(ec, buffer.size() > 0);
   }
+  stream.expires_at(deadline);  // a safety net only: Beast should not need to read
+  // The whole head is in `buffer` now: this parses it without reading.
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  parser.body_limit(options.max_body);
+  co_await http::async_read_header(stream, buffer, parser, use_ec(ec));
+  if (ec) co_return from_read_error(ec, true);
+  co_return check_request_header(parser.get(), options);
 }
+
+}  // namespace
 
 HeadOutcome check_request_header(const http::request_header<>& request,
                                  const ProxyOptions& options) {
   if (request.target().size() > options.max_uri) {
-    return refused(http::status::uri_too_long, "request target over the limit");
+    return refused(ErrorKind::uri_too_long, "request target over the limit");
   }
   auto hosts = request.count(http::field::host);
   if (hosts > 1 || (hosts == 0 && request.version() >= 11)) {
-    return refused(http::status::bad_request, "an HTTP/1.1 request needs exactly one Host header");
+    return refused(ErrorKind::bad_host, "an HTTP/1.1 request needs exactly one Host header");
   }
   if (hosts == 1 && !host_value_ok(to_std(request[http::field::host]))) {
-    return refused(http::status::bad_request, "the Host header is not a valid host[:port]");
+    return refused(ErrorKind::bad_host, "the Host header is not a valid host[:port]");
   }
   if (auto problem = check_framing(request)) return *problem;
   return {};
@@ -136,22 +153,10 @@ Task<HeadOutcome> read_request_head(TimedStream& stream, beast::flat_buffer& buf
     if (ec) co_return closed();
     buffer.commit(n);
   }
-  const auto deadline = std::chrono::steady_clock::now() + options.header_timeout;
-  RequestHeadScanner scanner(head_limits(options));
-  for (;;) {
-    auto scan = scanner.scan(received(buffer));
-    if (scan.state == HeadScan::State::refused) co_return refused(scan.refusal);
-    if (scan.state == HeadScan::State::complete) break;
-    ec = co_await read_some_by(stream, buffer, deadline);
-    if (ec) co_return from_read_error(ec, buffer.size() > 0);
-  }
-  stream.expires_at(deadline);  // a safety net only: Beast should not need to read
-  // The whole head is in `buffer` now: this parses it without reading.
-  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-  parser.body_limit(options.max_body);
-  co_await http::async_read_header(stream, buffer, parser, use_ec(ec));
-  if (ec) co_return from_read_error(ec, true);
-  co_return check_request_header(parser.get(), options);
+  const auto started = std::chrono::steady_clock::now();
+  auto outcome = co_await read_and_check(stream, buffer, parser, options, started);
+  outcome.started = started;
+  co_return outcome;
 }
 
 }  // namespace strangler

@@ -11,18 +11,22 @@
 // by the caller.
 #pragma once
 
+#include <chrono>
 #include <string>
 
-#include "router/net/asio.h"
 #include "router/edge/proxy_options.h"
+#include "router/http/error_reply.h"
+#include "router/net/asio.h"
 #include "router/net/timed_stream.h"
 
 namespace strangler {
 
 struct HeadOutcome {
   enum class Kind { ok, closed, refused } kind = Kind::ok;
-  http::status status = http::status::bad_request;  // when refused
-  std::string reason;                               // when refused: one line
+  ErrorKind error = ErrorKind::bad_header;  // when refused
+  std::string reason;                       // when refused: one line
+  // When the request's first byte arrived (ok and refused): its latency starts there.
+  std::chrono::steady_clock::time_point started;
 };
 
 // `first`: the connection's first request (no idle wait before it). On ok, the parser holds the
@@ -30,9 +34,6 @@ struct HeadOutcome {
 Task<HeadOutcome> read_request_head(TimedStream& stream, beast::flat_buffer& buffer,
                                     http::request_parser<http::buffer_body>& parser,
                                     const ProxyOptions& options, bool first);
-
-// "bad request", "uri too long", ...: the "error" of the router's JSON answer for a refusal.
-std::string_view error_name(http::status status);
 
 // The value checks on a parsed header; an empty reason means the header is acceptable.
 HeadOutcome check_request_header(const http::request_header<>& request,

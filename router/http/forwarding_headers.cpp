@@ -56,13 +56,19 @@ std::string prepare_upstream_request(http::request_header<>& request, const Forw
   }
   request.set(http::field::via, append_to_list(joined_values(request, "Via"), kViaToken));
 
-  std::string id;
-  if (auto it = request.find("X-Request-Id"); it != request.end()) id = to_std(it->value());
-  if (!acceptable_request_id(id) || request.count("X-Request-Id") != 1) {
-    id = make_request_id();
+  std::string id = from.request_id.empty() ? request_id_of(request) : std::string(from.request_id);
+  if (request.count("X-Request-Id") != 1 || to_std(request["X-Request-Id"]) != id) {
     request.set("X-Request-Id", id);
   }
   return id;
+}
+
+std::string request_id_of(const http::request_header<>& request) {
+  if (request.count("X-Request-Id") == 1) {
+    auto id = to_std(request["X-Request-Id"]);
+    if (acceptable_request_id(id)) return std::string(id);
+  }
+  return make_request_id();
 }
 
 void prepare_client_response(http::response_header<>& response, const ResponseTags& tags) {

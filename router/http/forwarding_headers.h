@@ -23,7 +23,12 @@ void strip_hop_by_hop(http::fields& fields);
 
 struct ForwardedFor {
   std::string_view client_ip;
+  std::string_view request_id = {};  // empty: request_id_of(request)
 };
+
+// The request's id: the client's X-Request-Id when there is exactly one and it is sane
+// (acceptable_request_id), else a new one.
+std::string request_id_of(const http::request_header<>& request);
 
 // Prepares a client request header for the upstream. Returns the request id it carries.
 std::string prepare_upstream_request(http::request_header<>& request, const ForwardedFor& from);

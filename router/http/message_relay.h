@@ -13,8 +13,8 @@
 #include <span>
 #include <string>
 
-#include "router/net/asio.h"
 #include "router/http/message_head.h"
+#include "router/net/asio.h"
 #include "router/net/timed_stream.h"
 
 namespace strangler {

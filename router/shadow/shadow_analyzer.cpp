@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "router/admin/log.h"
 #include "router/shadow/background_thread.h"
 #include "router/shadow/comparison_builder.h"
-#include "router/admin/log.h"
 #include "rules/store/comparison_store.h"
 
 namespace strangler {

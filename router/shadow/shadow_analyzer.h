@@ -12,9 +12,9 @@
 #include <string>
 #include <thread>
 
+#include "router/admin/metrics.h"
 #include "router/shadow/background_thread.h"
 #include "router/shadow/comparison_writer.h"
-#include "router/admin/metrics.h"
 #include "router/shadow/shadow_job.h"
 #include "router/shadow/shadow_loss_tally.h"
 #include "rules/store/comparison_store.h"

@@ -15,9 +15,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "router/admin/metrics.h"
 #include "router/net/asio.h"
 #include "router/shadow/background_thread.h"
-#include "router/admin/metrics.h"
 #include "router/shadow/shadow_analyzer.h"
 #include "router/shadow/shadow_job.h"
 #include "router/upstream/upstream_pool.h"

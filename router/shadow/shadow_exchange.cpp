@@ -6,12 +6,6 @@
 
 #include "router/http/message_relay.h"
 
-// GCC 12 at -O2 reports -Wmismatched-new-delete inside Asio's coroutine frame allocator (frames
-// come from thread_info_base::allocate's ::operator new and go back through the frame's own
-// operator delete, which is the matching pair). A false positive that depends on inlining: it
-// shows for this function's frame only; the pair is Asio's, not ours.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace strangler {
 
 namespace {

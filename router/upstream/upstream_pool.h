@@ -21,8 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "router/net/asio.h"
 #include "router/admin/metrics.h"
+#include "router/net/asio.h"
 #include "router/net/timed_stream.h"
 #include "rules/route_table.h"
 

@@ -80,13 +80,14 @@ TEST_CASE("access log: a record is one JSON line with every field") {
   CHECK(text.find('\n') == text.size() - 1);
   CHECK(text == R"({"time":"2026-11-26T23:51:02.123Z","request_id":"req-7","method":"GET",)"
                 R"("path":"/orders/7","route":"orders","target":"orders-svc","status":200,)"
-                R"("latency_ms":3.125,"fallback":null,"breaker":"closed"})"
+                R"("latency_ms":3.125,"fallback":null,"refusal":null,"breaker":"closed"})"
                 "\n");
 }
 
 TEST_CASE("access log: fallback reason, empty fields as null, escaping and bad UTF-8") {
   auto r = sample_record();
   r.fallback = "breaker-open";
+  r.refusal = "bad-framing";
   r.route.clear();
   r.target.clear();
   r.breaker.clear();
@@ -96,6 +97,7 @@ TEST_CASE("access log: fallback reason, empty fields as null, escaping and bad U
   REQUIRE_NOTHROW(text = format_access_record(r));
   auto line = json::parse(text);
   CHECK(line["fallback"] == "breaker-open");
+  CHECK(line["refusal"] == "bad-framing");
   CHECK(line["route"].is_null());
   CHECK(line["target"].is_null());
   CHECK(line["breaker"].is_null());
@@ -118,7 +120,8 @@ TEST_CASE("access log: every logged record is written, in order, as valid JSON")
     CHECK(line["request_id"] == "req-" + std::to_string(i));
     CHECK(line["status"] == 200);
     CHECK(line["latency_ms"] == 3.125);
-    for (const char* key : {"time", "method", "path", "route", "target", "fallback", "breaker"}) {
+    for (const char* key :
+         {"time", "method", "path", "route", "target", "fallback", "refusal", "breaker"}) {
       CHECK_MESSAGE(line.contains(key), key);
     }
   }

@@ -109,6 +109,9 @@ TEST_CASE("metrics: shards merge into one snapshot") {
   registry.shard(2).record_fallback("breaker-open");
   registry.shard(1).record_fallback("bulkhead-full");
   registry.shard(1).record_bulkhead_rejection("orders-svc");
+  registry.shard(0).record_refusal(400, "bad-framing");
+  registry.shard(1).record_refusal(400, "bad-framing");
+  registry.shard(2).record_refusal(431, "header-too-large");
   registry.shard(2).record_retry("orders-svc");
   registry.shard(0).record_retry("orders-svc");
   registry.shard(0).record_retry_budget_exhausted("orders-svc");
@@ -123,6 +126,8 @@ TEST_CASE("metrics: shards merge into one snapshot") {
   CHECK(h.sum == 1ms + 30ms + 2s);
   CHECK(s.fallbacks ==
         std::map<std::string, std::uint64_t>{{"breaker-open", 2}, {"bulkhead-full", 1}});
+  CHECK(s.refusals == std::map<RefusalKey, std::uint64_t>{{{400, "bad-framing"}, 2},
+                                                          {{431, "header-too-large"}, 1}});
   CHECK(s.targets["orders-svc"].bulkhead_rejections == 1);
   CHECK(s.targets["orders-svc"].retries == 2);
   CHECK(s.targets["orders-svc"].retry_budget_exhausted == 1);

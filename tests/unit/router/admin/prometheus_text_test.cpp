@@ -26,6 +26,8 @@ MetricsSnapshot small_snapshot() {
   h.observe(20ms);
   h.observe(12s);
   s.fallbacks["breaker-open"] = 2;
+  s.refusals[{400, "bad-framing"}] = 3;
+  s.refusals[{414, "uri-too-long"}] = 1;
   s.targets["orders-svc"] = TargetCounters{1, 2, 0};
   s.shadow["orders"] = ShadowCounters{5, 1, 0, 2, 3};
   s.shadow_write_drops = 4;
@@ -68,6 +70,10 @@ strangler_upstream_request_duration_seconds_count{target="orders-svc"} 4
 # HELP strangler_fallbacks_total Requests served by a route's fallback, by reason (breaker-open, connect-failed, bulkhead-full).
 # TYPE strangler_fallbacks_total counter
 strangler_fallbacks_total{reason="breaker-open"} 2
+# HELP strangler_refusals_total Requests the router refused itself (malformed, over a limit, too slow), by status code and reason.
+# TYPE strangler_refusals_total counter
+strangler_refusals_total{code="400",reason="bad-framing"} 3
+strangler_refusals_total{code="414",reason="uri-too-long"} 1
 # HELP strangler_bulkhead_rejections_total Requests refused because the target's concurrency limit was reached.
 # TYPE strangler_bulkhead_rejections_total counter
 strangler_bulkhead_rejections_total{target="orders-svc"} 1
