@@ -99,8 +99,10 @@ int main(int argc, char** argv) {
   std::string listen_text, variant = "legacy";
   StubOptions options;
   int latency_ms = 0;
-  app.add_option("--listen", listen_text, "HOST:PORT to listen on; port 0 picks a free port")
-      ->required();
+  // Checked after parsing rather than ->required(): CLI11 checks required options before it
+  // handles --version, which then could not be asked alone.
+  app.add_option("--listen", listen_text,
+                 "HOST:PORT to listen on; port 0 picks a free port (required)");
   app.add_option("--name", options.name, "instance name, sent as X-Served-By")
       ->capture_default_str();
   app.add_option("--latency-ms", latency_ms, "delay every answer by N ms")
@@ -116,6 +118,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "legacy-stub: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  if (listen_text.empty()) {
+    std::cerr << "legacy-stub: --listen is required (see --help)\n";
     return 2;
   }
   if (!(options.fail_rate >= 0.0 && options.fail_rate <= 1.0)) {

@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Strangler builds and tests with, if any is missing.
-# Usage: tools/install-deps.sh            (build + test dependencies)
+# Usage: tools/install-deps.sh            (build and test: gcc, clang for the pure preset and the
+#                                          fuzzers, clang-format for the format check)
 #        tools/install-deps.sh --bench    (also the benchmark peers wrk, nginx, haproxy, and the
 #                                          profilers perf and valgrind)
-#        tools/install-deps.sh --fuzz     (also clang, for the libFuzzer targets: tools/fuzz.sh)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libcpp-httplib-dev libboost-dev libbenchmark-dev curl
-  python3-prometheus-client python3-h11)
+  python3-prometheus-client python3-h11 clang clang-format)
 for flag in "$@"; do
   case "$flag" in
     --bench) packages+=(wrk nginx-light haproxy linux-perf valgrind) ;;
-    --fuzz) packages+=(clang) ;;
-    *) echo "install-deps.sh: unknown option $flag (use --bench or --fuzz)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown option $flag (use --bench)" >&2; exit 2 ;;
   esac
 done
 

@@ -11,7 +11,7 @@
 # passed: reports go to files that are checked at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh --fuzz  # --fuzz: clang, for the pure preset
+tools/install-deps.sh
 
 tools/format.sh --check
 

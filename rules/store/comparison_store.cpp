@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <set>
 
-#include "rules/store/comparison_store_impl.h"
 #include "rules/pattern.h"
 #include "rules/rule_error.h"
+#include "rules/store/comparison_store_impl.h"
 #include "rules/store/schema.h"
 #include "rules/utc_time.h"
 

@@ -9,9 +9,9 @@
 
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
-#include "rules/store/rule_store_impl.h"
 #include "rules/rule_text.h"
 #include "rules/rule_validation.h"
+#include "rules/store/rule_store_impl.h"
 #include "rules/store/schema.h"
 #include "rules/target_url.h"
 

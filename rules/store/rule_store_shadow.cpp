@@ -10,10 +10,10 @@
 #include "rules/json_path_pattern.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
-#include "rules/store/rule_store.h"
-#include "rules/store/rule_store_impl.h"
 #include "rules/rule_text.h"
 #include "rules/rule_validation.h"
+#include "rules/store/rule_store.h"
+#include "rules/store/rule_store_impl.h"
 
 namespace strangler {
 

@@ -7,9 +7,9 @@
 #include "rules/route_precedence.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
+#include "rules/rule_text.h"
 #include "rules/store/rule_store.h"
 #include "rules/store/rule_store_impl.h"
-#include "rules/rule_text.h"
 
 namespace strangler {
 

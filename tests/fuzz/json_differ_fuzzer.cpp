@@ -1,10 +1,10 @@
-// libFuzzer target for compare_responses (router/shadow/compare/response_comparator.h), the shadow JSON differ.
-// The input is two bodies separated by the first NUL byte (no NUL: the same body twice),
-// optionally followed by a second NUL and rule lines: "i<json path>" ignore a path, "x<name>"
-// ignore a header, "h<name>" compare a header, "n<place>" remembered noise, "p<name>:<value>" /
-// "s<name>:<value>" a header of the primary / the shadow (bad path patterns are skipped).
-// Checks: nothing throws and no sanitizer report on any bytes (JSON or not, deeply nested or
-// not); a body compared with itself matches with no difference (also through diff_json alone);
+// libFuzzer target for compare_responses (router/shadow/compare/response_comparator.h), the shadow
+// JSON differ. The input is two bodies separated by the first NUL byte (no NUL: the same body
+// twice), optionally followed by a second NUL and rule lines: "i<json path>" ignore a path,
+// "x<name>" ignore a header, "h<name>" compare a header, "n<place>" remembered noise,
+// "p<name>:<value>" / "s<name>:<value>" a header of the primary / the shadow (bad path patterns are
+// skipped). Checks: nothing throws and no sanitizer report on any bytes (JSON or not, deeply nested
+// or not); a body compared with itself matches with no difference (also through diff_json alone);
 // the outcome does not depend on which side is the primary; the list respects its cap; a match
 // lists nothing that is not noisy; every path starts with "$", "status", "header:" or "body";
 // every JSON path parses back as a pattern that matches it (noise is stored and reloaded so);

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "rules/store/comparison_store.h"
 #include "rules/rule_error.h"
 #include "rules/rule_json.h"
+#include "rules/store/comparison_store.h"
 #include "tools/stranglerctl/body_diff.h"
 #include "tools/stranglerctl/commands.h"
 #include "tools/stranglerctl/table_printer.h"

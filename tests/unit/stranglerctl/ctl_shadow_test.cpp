@@ -4,8 +4,8 @@
 
 #include <sstream>
 
-#include "rules/store/comparison_store.h"
 #include "rules/rule_json.h"
+#include "rules/store/comparison_store.h"
 #include "rules/utc_time.h"
 #include "tests/unit/rules/store/store_test_support.h"
 #include "tools/stranglerctl/body_diff.h"
@@ -33,28 +33,8 @@ struct ShadowCtlFixture : StoreFixture {
   // `count` comparisons of /orders against orders, the first `mismatches` of them differing at
   // $.total.
   void record(int count, int mismatches) {
-    std::vector<Comparison> batch;
-    for (int i = 0; i < count; ++i) {
-      Comparison c;
-      c.at = utc_now_rfc3339(true);
-      c.route_id = route_id;
-      c.route = "/orders";
-      c.method = "GET";
-      c.target = "/orders/7";
-      c.primary_target = "legacy";
-      c.shadow_target = "orders";
-      c.primary_status = c.shadow_status = 200;
-      c.primary_ms = 5;
-      c.shadow_ms = 8;
-      if (i < mismatches) {
-        c.outcome = ComparisonOutcome::mismatch;
-        c.differences = {{"$.total", DiffKind::changed, "12.5", "\"12.50\"", false}};
-        c.primary_body = R"({"id":7,"total":12.5})";
-        c.shadow_body = R"({"total":"12.50","id":7})";
-      }
-      batch.push_back(c);
-    }
-    ComparisonStore::open(path).record_batch(batch, {}, {}, {});
+    ComparisonStore::open(path).record_batch(orders_comparisons(route_id, count, mismatches), {},
+                                             {}, {});
   }
   FlipArgs flip_to_orders(bool force = false) {
     FlipArgs args{{"/orders"}, "orders"};

@@ -27,24 +27,8 @@ struct GateFixture : StoreFixture {
   }
   // `count` comparisons against orders, the first `mismatches` of them differing at $.total.
   void record(int count, int mismatches) {
-    std::vector<Comparison> batch;
-    for (int i = 0; i < count; ++i) {
-      Comparison c;
-      c.at = utc_now_rfc3339(true);
-      c.route_id = route_id;
-      c.route = "/orders";
-      c.method = "GET";
-      c.target = "/orders/7";
-      c.primary_target = "legacy";
-      c.shadow_target = "orders";
-      c.primary_status = c.shadow_status = 200;
-      if (i < mismatches) {
-        c.outcome = ComparisonOutcome::mismatch;
-        c.differences = {{"$.total", DiffKind::changed, "12.5", "\"12.50\"", false}};
-      }
-      batch.push_back(c);
-    }
-    ComparisonStore::open(path).record_batch(batch, {}, {}, {});
+    ComparisonStore::open(path).record_batch(orders_comparisons(route_id, count, mismatches), {},
+                                             {}, {});
   }
   Route current() { return store.routes().at(0); }
 };

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <string>
 
+#include "rules/comparison.h"
 #include "rules/rule_error.h"
 #include "rules/store/rule_store.h"
 #include "rules/store/sqlite_db.h"
+#include "rules/utc_time.h"
 
 namespace strangler::testing {
 
@@ -36,6 +38,34 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// `count` comparisons of GET /orders/7 on route /orders (legacy against the shadow target
+// "orders", stamped now), the first `mismatches` of them differing at $.total.
+inline std::vector<Comparison> orders_comparisons(std::int64_t route_id, int count,
+                                                  int mismatches) {
+  std::vector<Comparison> batch;
+  for (int i = 0; i < count; ++i) {
+    Comparison c;
+    c.at = utc_now_rfc3339(true);
+    c.route_id = route_id;
+    c.route = "/orders";
+    c.method = "GET";
+    c.target = "/orders/7";
+    c.primary_target = "legacy";
+    c.shadow_target = "orders";
+    c.primary_status = c.shadow_status = 200;
+    c.primary_ms = 5;
+    c.shadow_ms = 8;
+    if (i < mismatches) {
+      c.outcome = ComparisonOutcome::mismatch;
+      c.differences = {{"$.total", DiffKind::changed, "12.5", "\"12.50\"", false}};
+      c.primary_body = R"({"id":7,"total":12.5})";
+      c.shadow_body = R"({"total":"12.50","id":7})";
+    }
+    batch.push_back(std::move(c));
+  }
+  return batch;
+}
 
 inline ChangeContext test_ctx(const std::string& command = "test") {
   return ChangeContext{"tester", command};
