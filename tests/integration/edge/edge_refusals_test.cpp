@@ -55,8 +55,8 @@ TEST_CASE("edge refusals: answered with a request id, counted in /metrics, logge
   auto log = logs.path() / "access.log";
   RecordingCluster rc({}, {"--access-log", log.string(), "--max-uri-bytes", "1024"});
   const std::vector<Refused> probes = {
-      {"bad Content-Length", "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 0x5\r\n\r\nhello",
-       400, "bad-framing"},
+      {"bad Content-Length", "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 0x5\r\n\r\nhello", 400,
+       "bad-framing"},
       {"long target", "GET /" + std::string(2000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 414,
        "uri-too-long"},
       {"encoded NUL", "GET /a%00b HTTP/1.1\r\nHost: t\r\n\r\n", 400, "bad-target"},
@@ -75,9 +75,9 @@ TEST_CASE("edge refusals: answered with a request id, counted in /metrics, logge
 
     std::string sample = "strangler_refusals_total{code=\"" + std::to_string(probe.status) +
                          "\",reason=\"" + probe.reason + "\"} 1\n";
-    CHECK_MESSAGE(wait_until([&] { return metrics_text(rc.c).find(sample) != std::string::npos; },
-                             5s),
-                  sample);
+    CHECK_MESSAGE(
+        wait_until([&] { return metrics_text(rc.c).find(sample) != std::string::npos; }, 5s),
+        sample);
     nlohmann::json line;
     CHECK(wait_until(
         [&] {

@@ -54,9 +54,8 @@ TEST_CASE("error reply: a failover status maps to its kind") {
 }
 
 TEST_CASE("error reply: the request id is in the header and the body") {
-  auto reply = make_error_reply({ErrorKind::bad_framing, "both Content-Length and Transfer-Encoding",
-                                 "rid-42"},
-                                false, 11);
+  auto reply = make_error_reply(
+      {ErrorKind::bad_framing, "both Content-Length and Transfer-Encoding", "rid-42"}, false, 11);
   CHECK(reply.result_int() == 400);
   CHECK(reply["X-Request-Id"] == "rid-42");
   CHECK(reply[http::field::content_type] == "application/json");
