@@ -118,6 +118,9 @@ Task<RelayResult> relay_body(TimedStream& in, beast::flat_buffer& in_buffer,
                              RelayTimeouts timeouts, BodyCapture* capture = nullptr) {
   boost::system::error_code ec;
   auto& body = parser.get().body();
+  // Beast reads as much as the input buffer has room for (512 bytes at the least): grown only to
+  // the size of a head, it would carry a large body in 512-byte reads, one write each.
+  if (!parser.is_done() && in_buffer.capacity() < scratch.size()) in_buffer.reserve(scratch.size());
   bool first_piece = true;
   do {
     if (!parser.is_done()) {

@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <span>
@@ -195,6 +196,33 @@ TEST_CASE("message relay: an answer delimited by the connection's end is re-fram
   std::string joined;
   for (const auto& chunk : *chunks) joined += chunk;
   CHECK(joined == "hello, until the end");
+}
+
+// Each piece read becomes one chunk of a chunked output, so the chunk sizes show the read sizes:
+// Beast reads only as much as its input buffer has room for, and a buffer grown just to the size
+// of a head made every read of a large body 512 bytes, one write each.
+TEST_CASE("message relay: a large body is read in pieces as large as the relay buffer") {
+  Relay<false> r(16 * 1024);
+  r.rewrite = [](http::response<http::buffer_body>& message) { message.chunked(true); };
+  const std::string body = body_of(1024 * 1024);
+  std::string received;
+  auto outcome =
+      r.run("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+            false, received);
+  CHECK(outcome.result);
+  auto head_end = received.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  auto chunks = split_chunks(std::string_view(received).substr(head_end + 4));
+  REQUIRE(chunks.has_value());
+  std::size_t largest = 0;
+  std::string joined;
+  for (const auto& chunk : *chunks) {
+    largest = std::max(largest, chunk.size());
+    joined += chunk;
+  }
+  CHECK(joined == body);
+  CHECK(largest > 4096);
+  CHECK(largest <= 16 * 1024);
 }
 
 TEST_CASE("message relay: a request body that ends early is refused before its head goes out") {
