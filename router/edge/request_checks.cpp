@@ -38,6 +38,12 @@ bool host_name_char(char c) {
          c == '_' || c == '~' || c == '%';
 }
 
+// RFC 9110 section 5.6.2: the bytes of a token, such as a method.
+bool is_tchar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
 bool port_ok(std::string_view port) {
   return port.size() <= 5 && all_digits(port);  // may be empty: "host:" is allowed
 }
@@ -54,6 +60,8 @@ HeadScan RequestHeadScanner::scan(std::string_view received) {
 
 HeadScan RequestHeadScanner::scan_more(std::string_view received) {
   while (scanned_ < received.size()) {
+    auto start = check_request_start(received);
+    if (start.state != HeadScan::State::incomplete) return start;
     const void* found = std::memchr(received.data() + scanned_, '\n', received.size() - scanned_);
     if (found == nullptr) {
       scanned_ = received.size();
@@ -73,7 +81,19 @@ HeadScan RequestHeadScanner::scan_more(std::string_view received) {
     if (checked.state != HeadScan::State::incomplete) return checked;
     line_start_ = end + 1;
   }
+  auto start = check_request_start(received);
+  if (start.state != HeadScan::State::incomplete) return start;
   return check_partial_line(received.size() - line_start_);
+}
+
+// A request line starts with a method token. Anything else (a NUL, a TLS ClientHello, binary
+// garbage after a request) can never become a request: refused at once, not at the header
+// deadline. Empty lines before the request line are allowed, so CR and LF pass here.
+HeadScan RequestHeadScanner::check_request_start(std::string_view received) const {
+  if (seen_request_line_ || line_start_ >= received.size()) return {};
+  char first = received[line_start_];
+  if (first == '\r' || first == '\n' || (first != '\0' && is_tchar(first))) return {};
+  return refused(kBadRequest, "request line does not start with a method");
 }
 
 // One complete line (without its CRLF); `end` is the offset just past it.

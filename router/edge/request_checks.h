@@ -50,6 +50,7 @@ class RequestHeadScanner {
   HeadScan scan_more(std::string_view received);
   HeadScan check_line(std::string_view line, std::size_t end);
   HeadScan check_partial_line(std::size_t length) const;
+  HeadScan check_request_start(std::string_view received) const;
 
   HeadLimits limits_;
   HeadScan verdict_;            // incomplete until the head is complete or refused

@@ -98,6 +98,22 @@ Task<boost::system::error_code> read_some_by(TimedStream& stream, beast::flat_bu
   co_return ec;
 }
 
+// The whole head is in `buffer` (the scanner saw its empty line): parse it in place, without a
+// read. A head that Beast finds incomplete even so (a request line without a version) is
+// malformed; waiting for more bytes would only end, silently, at the header deadline.
+HeadOutcome parse_head(beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
+                       const ProxyOptions& options) {
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  parser.body_limit(options.max_body);
+  boost::system::error_code ec;
+  buffer.consume(parser.put(buffer.data(), ec));
+  if (ec == http::error::need_more || (!ec && !parser.is_header_done())) {
+    return refused(ErrorKind::bad_header, "malformed request line or header");
+  }
+  if (ec) return from_read_error(ec, true);
+  return check_request_header(parser.get(), options);
+}
+
 // Reads until the head is complete (or refused), then parses and checks it.
 Task<HeadOutcome> read_and_check(TimedStream& stream, beast::flat_buffer& buffer,
                                  http::request_parser<http::buffer_body>& parser,
@@ -113,13 +129,7 @@ Task<HeadOutcome> read_and_check(TimedStream& stream, beast::flat_buffer& buffer
     ec = co_await read_some_by(stream, buffer, deadline);
     if (ec) co_return from_read_error(ec, buffer.size() > 0);
   }
-  stream.expires_at(deadline);  // a safety net only: Beast should not need to read
-  // The whole head is in `buffer` now: this parses it without reading.
-  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-  parser.body_limit(options.max_body);
-  co_await http::async_read_header(stream, buffer, parser, use_ec(ec));
-  if (ec) co_return from_read_error(ec, true);
-  co_return check_request_header(parser.get(), options);
+  co_return parse_head(buffer, parser, options);
 }
 
 }  // namespace

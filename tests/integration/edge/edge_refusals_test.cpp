@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -61,7 +62,12 @@ TEST_CASE("edge refusals: answered with a request id, counted in /metrics, logge
        "uri-too-long"},
       {"encoded NUL", "GET /a%00b HTTP/1.1\r\nHost: t\r\n\r\n", 400, "bad-target"},
       {"obs-fold", "GET /g HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n  folded\r\n\r\n", 400, "bad-header"},
+      // Answered at once (raw_request's 5 s, not the 30 s header deadline): no more bytes could
+      // make either a request.
+      {"no HTTP version", "GET / \r\n\r\n", 400, "bad-header"},
+      {"NUL first", std::string("\0GET / HTTP/1.1\r\n\r\n", 19), 400, "bad-header"},
   };
+  std::map<std::string, int> refused;  // by "status/reason": what /metrics must count by now
   for (const auto& probe : probes) {
     CAPTURE(probe.name);
     auto response = raw_request(rc.c.router_port(), probe.bytes);
@@ -73,8 +79,9 @@ TEST_CASE("edge refusals: answered with a request id, counted in /metrics, logge
     CHECK(body["request_id"] == *id);
     CHECK(body["status"] == probe.status);
 
+    auto count = ++refused[std::to_string(probe.status) + "/" + probe.reason];
     std::string sample = "strangler_refusals_total{code=\"" + std::to_string(probe.status) +
-                         "\",reason=\"" + probe.reason + "\"} 1\n";
+                         "\",reason=\"" + probe.reason + "\"} " + std::to_string(count) + "\n";
     CHECK_MESSAGE(
         wait_until([&] { return metrics_text(rc.c).find(sample) != std::string::npos; }, 5s),
         sample);
@@ -100,4 +107,13 @@ TEST_CASE("edge refusals: a client's sane X-Request-Id is kept in the refusal") 
   CHECK(response.status == 400);
   CHECK(response.header("X-Request-Id") == "trace-77");
   CHECK(nlohmann::json::parse(response.body)["request_id"] == "trace-77");
+}
+
+TEST_CASE("edge refusals: a stray byte after a complete request gets its 400 at once") {
+  RecordingCluster rc;
+  RawConnection connection(rc.c.router_port());
+  connection.send(std::string("GET /a HTTP/1.1\r\nHost: t\r\n\r\n\0", 29));
+  CHECK(connection.read_response().status == 200);
+  CHECK(connection.read_response().status == 400);  // within RawConnection's 5 s, not at 30 s
+  CHECK(connection.peer_closed(std::chrono::seconds(5)));
 }

@@ -66,6 +66,20 @@ TEST_CASE("request head scanner: obs-fold, bare LF and stray CR are refused with
   check_refused("GET / HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n", 400);
 }
 
+TEST_CASE("request head scanner: a request line that cannot start with a method is refused now") {
+  // Refused on its first byte, not at the header deadline: no more bytes could make it a request.
+  for (const std::string& bytes : {std::string("\0", 1), std::string("\x16\x03\x01\x02\x00"),
+                                   std::string(" GET / HTTP/1.1\r\n"), std::string("\r\n{\"a\":1}"),
+                                   std::string("(GET / HTTP/1.1\r\n")}) {
+    check_refused(bytes, 400);
+  }
+  // A method is a token: any of its bytes may start one.
+  for (const std::string bytes : {"GET", "M-SEARCH", "x", "!", "\r\nPO"}) {
+    CAPTURE(bytes);
+    CHECK(scan_all(bytes).state == HeadScan::State::incomplete);
+  }
+}
+
 TEST_CASE("request head scanner: limits give 414 for the request line and 431 for headers") {
   HeadLimits limits;
   limits.max_uri = 100;
