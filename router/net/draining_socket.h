@@ -14,8 +14,9 @@
 //
 // The operation mirrors Asio 1.74's reactive_socket_recv_op with that one change, so it lives on
 // Asio's internals (asio::detail); the static_assert below stops a build against another Boost,
-// where it has to be checked again. CMake's STRANGLER_DRAINING_SOCKET (on by default) chooses it;
-// off, TimedStream uses Asio's own socket and this header is not included at all.
+// where it has to be checked again. CMake's STRANGLER_DRAINING_SOCKET (on by default with
+// Boost 1.74) chooses it; off, TimedStream uses Asio's own socket and this header is not included
+// at all.
 #pragma once
 
 #if !STRANGLER_DRAINING_SOCKET
