@@ -88,10 +88,11 @@ Task<bool> ClientSession::handle_one() {
       auto reason = target.ok ? std::string_view(normalized.error) : target.error;
       outcome = co_await refuse(request, ErrorKind::bad_target, reason);
     } else {
-      request.path = std::move(normalized.path);
-      request.routed = route(parser, target, request.path);
-      tap = worker_.shadow.tap(*request.routed, request.method, request.path,
+      request.routed = route(parser, target, normalized.path);
+      tap = worker_.shadow.tap(*request.routed, request.method, normalized.path,
                                target.has_query ? target.query : std::string_view());
+      // `target` views the raw target in request.path: it is replaced only after the last use.
+      request.path = std::move(normalized.path);
       outcome = co_await forwarder_.forward(request, parser, tap ? &*tap : nullptr);
     }
   }

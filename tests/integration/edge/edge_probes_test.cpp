@@ -182,6 +182,10 @@ TEST_CASE("edge probes: the upstream gets the normalized path, the query as sent
       {"/caf\xC3\xA9", "/caf%C3%A9"},
       {"http://evil.example:9999/x/../y?q=1", "/y?q=1"},
       {"HTTPS://evil.example", "/"},
+      // Short targets too (kept inside std::string itself, not on the heap).
+      {"/./b?q", "/b?q"},
+      {"/a//?x=1", "/a/?x=1"},
+      {"/\xC3\xA9?q=1", "/%C3%A9?q=1"},  // the normalized path is longer than the one sent
   };
   for (const auto& [sent, forwarded] : cases) {
     CAPTURE(sent);
