@@ -156,7 +156,7 @@ void ClientSession::finish(const RequestState& request, const ForwardOutcome& ou
                                    routed.state->table->target(index).target.name, outcome.status,
                                    latency, now);
   }
-  if (tap) worker_.shadow.finish(std::move(*tap), request.started);
+  if (tap) worker_.shadow.finish(std::move(*tap));
   if (worker_.access_log) log_access(request, outcome, latency);
 }
 

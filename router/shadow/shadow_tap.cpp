@@ -67,7 +67,7 @@ std::optional<ShadowTap> ShadowHandoff::tap(const RoutedRequest& routed, std::st
   return ShadowTap(routed, dispatcher_->settings().max_body);
 }
 
-void ShadowHandoff::finish(ShadowTap&& tap, std::chrono::steady_clock::time_point started) {
+void ShadowHandoff::finish(ShadowTap&& tap) {
   const Route& route = *tap.job_.route;
   if (!tap.complete_ || tap.request_body_.overflow) {
     count_loss(route, 0, 1);
@@ -78,7 +78,8 @@ void ShadowHandoff::finish(ShadowTap&& tap, std::chrono::steady_clock::time_poin
   job.primary.body = std::move(tap.response_body_.data);
   job.primary.body_truncated = tap.response_body_.overflow;
   job.primary.latency_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tap.routed_at_)
+          .count();
   job.at = utc_now_rfc3339();
   if (!dispatcher_->reserve()) {
     count_loss(route, 1, 0);

@@ -46,6 +46,9 @@ class ShadowTap {
   friend class ShadowHandoff;
 
   ShadowJob job_;
+  // The primary's latency is counted from here, the route phase, as the shadow's is from when
+  // its copy is sent: the time the client took to send its head is neither's.
+  std::chrono::steady_clock::time_point routed_at_ = std::chrono::steady_clock::now();
   BodyCapture request_body_;
   BodyCapture response_body_;
   bool complete_ = false;
@@ -69,7 +72,7 @@ class ShadowHandoff {
 
   // The finish phase, after the client has its answer: queues the copy, or counts it as
   // skipped (the primary did not answer whole, a body was over the cap) or dropped.
-  void finish(ShadowTap&& tap, std::chrono::steady_clock::time_point started);
+  void finish(ShadowTap&& tap);
 
  private:
   void count_loss(const Route& route, std::int64_t dropped, std::int64_t skipped);

@@ -54,9 +54,13 @@ Task<ForwardOutcome> Forwarder::forward(const RequestState& request, RequestPars
   bool expects_continue = iequals(to_std(header[http::field::expect]), "100-continue");
   bool idempotent = is_idempotent(to_std(header.method_string()));
   prepare(pass);
-  if (expects_continue && !parser.is_done() && !co_await send_continue()) {
-    pass.out.keep_alive = false;
-    co_return pass.out;
+  if (expects_continue && !parser.is_done()) {
+    // A statement of its own: GCC 12 mishandles co_await in conditions (ClientSession::run).
+    bool sent = co_await send_continue();
+    if (!sent) {
+      pass.out.keep_alive = false;
+      co_return pass.out;
+    }
   }
   std::size_t index = pass.routed.target_index;
   std::size_t fallback = pass.routed.match->fallback_for(index);
