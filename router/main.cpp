@@ -136,7 +136,7 @@ void raise_open_file_limit() {
 // A reload builds a new table while the old one still serves, then frees the old one: with
 // 100,000 routes that is about 100 MB each time. glibc would hand big blocks back to the kernel
 // (munmap, trim) and fault them in again on the next reload, which on a VM costs far more than the
-// build itself (a flip's reload: 180 ms faulting vs 6 ms merging, measured). Keep freed memory for
+// build itself (docs/decisions.md). Keep freed memory for
 // the next reload instead; RSS then stays near two tables' worth, which is the peak anyway.
 void keep_freed_memory_for_reloads() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: blocks below it come from the heap

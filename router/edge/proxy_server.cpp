@@ -83,9 +83,9 @@ void take_connection(Socket socket, const Executor& executor, WorkerContext& con
 }
 
 // Connections taken per wake-up beyond the first. One accept per trip round the event loop let a
-// burst of 512 connects wait up to 1.9 s behind the connections already being served (their
-// first request's latency; measured with one thread, while the router's own upstream timings
-// stayed under 100 ms). HAProxy's maxaccept and nginx's multi_accept drain the queue the same way.
+// burst of connects wait behind the connections already being served, in their first request's
+// latency (docs/decisions.md). HAProxy's maxaccept and nginx's multi_accept drain the queue the
+// same way.
 constexpr int kAcceptBatch = 64;
 
 Task<void> accept_loop(Acceptor& acceptor, WorkerContext& context, std::atomic<int>& open) {

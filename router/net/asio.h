@@ -35,7 +35,7 @@ using tcp = boost::asio::ip::tcp;
 
 // The data path's one executor type, named everywhere instead of Asio's default any_io_executor:
 // that one is type-erased, and copying, comparing and querying it through its function table
-// cost 3-4 % of the router's CPU per proxied request (perf, 64 connections).
+// showed up in the router's CPU profile (docs/decisions.md).
 using Executor = asio::io_context::executor_type;
 template <typename T>
 using Task = asio::awaitable<T, Executor>;

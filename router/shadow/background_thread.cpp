@@ -10,10 +10,9 @@ namespace strangler {
 
 namespace {
 
-// Measured at saturation (2 cores, 64 connections, 100% shadowed; README, Performance): idle
-// compares under 1% of copies and costs the clients ~7% of their throughput (what is left: the
-// shadow threads taking the cores' idle moments, and capture on the I/O threads); nice 5
-// compares ~15% and costs ~26%; nice 0 ~68% and ~45%.
+// The middle setting between idle and normal. At saturation, the lower the shadow threads'
+// priority, the fewer copies they compare and the less they cost the clients' throughput; the
+// measured trade-off of each setting is in docs/decisions.md (shadow threads under SCHED_IDLE).
 constexpr int kLowNice = 5;
 
 }  // namespace

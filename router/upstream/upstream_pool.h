@@ -48,8 +48,8 @@ struct PoolLimits {
   std::chrono::milliseconds max_idle_time{4000};
   // A replayable request may take an older one (nginx's upstream keepalive_timeout default): it is
   // checked first, and if the upstream closed it anyway the request goes again on a fresh one. So
-  // a lull of a few seconds no longer costs the next burst a reconnect per connection (about 500
-  // at 512 client connections, which made the longest tails of the 512-connection benchmark).
+  // a lull of a few seconds no longer costs the next burst a reconnect per connection, which made
+  // the longest tails under load (docs/decisions.md).
   std::chrono::milliseconds max_idle_time_replayable{60000};
   // A replayable request takes a connection idle for less than this without checking it.
   std::chrono::milliseconds check_after{250};
