@@ -386,18 +386,21 @@ TEST_CASE("shadow: retention keeps at most --shadow-keep-per-route comparisons")
   for (int i = 1; i <= 10; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
   wait_for_report(c, "/customers", 10);
   for (int i = 11; i <= 40; ++i) REQUIRE(client.Get("/customers/" + std::to_string(i)));
-  // The metrics count every comparison; the table keeps only the newest 15.
-  wait_until(
+  // The metrics count every comparison; the table keeps only the newest 15. The bounds only end
+  // a wait that failed: with both cores busy running other tests, 30 copies took over 5 s.
+  std::string metrics_text;
+  auto counted = wait_until(
       [&] {
         auto metrics = c.admin_client().Get("/metrics");
-        return metrics &&
-               metrics->body.find("strangler_shadow_comparisons_total{route=\"/customers\"} 40") !=
-                   std::string::npos;
+        metrics_text = metrics ? metrics->body : "";
+        return metrics_text.find("strangler_shadow_comparisons_total{route=\"/customers\"} 40") !=
+               std::string::npos;
       },
-      5s);
+      30s);
+  REQUIRE_MESSAGE(counted.has_value(), "40 comparisons never counted:\n" << metrics_text);
   // The 40th comparison is stored (ids count from 1 in a fresh database): the batch that wrote it
   // trimmed the table in the same transaction.
-  auto stored = wait_until([&] { return c.ctl({"diff", "show", "40"}).exit_code == 0; }, 5s);
+  auto stored = wait_until([&] { return c.ctl({"diff", "show", "40"}).exit_code == 0; }, 30s);
   REQUIRE_MESSAGE(stored.has_value(), "comparison #40 never reached the database");
   auto r = report(c, "/customers");
   CHECK(r["comparisons"] == 15);
