@@ -45,9 +45,26 @@ std::filesystem::path Cluster::log_path(const std::string& name) {
   return dir() / (std::to_string(++log_counter_) + "-" + name + ".stderr.log");
 }
 
-Stub& Cluster::start_stub(const std::string& name, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--name", name};
+namespace {
+
+// legacy-stub serves with a fixed pool of threads (16 by default), and an idle keep-alive
+// connection holds one for 30 s. The router may send shadow copies on up to 64 connections at
+// once (--shadow-max-in-flight): on a busy machine copies pile up, and the 17th connection waited
+// in the stub's backlog past the target's 15 s timeout, so a comparison became a shadow error.
+// Pacing copies to a fixed-pool service is issue 17's; the harness's stubs have room for them.
+std::vector<std::string> stub_args(std::vector<std::string> args,
+                                   const std::vector<std::string>& extra) {
   args.insert(args.end(), extra.begin(), extra.end());
+  if (std::find(extra.begin(), extra.end(), "--threads") == extra.end()) {
+    args.insert(args.end(), {"--threads", "96"});
+  }
+  return args;
+}
+
+}  // namespace
+
+Stub& Cluster::start_stub(const std::string& name, const std::vector<std::string>& extra) {
+  auto args = stub_args({"--listen", "127.0.0.1:0", "--name", name}, extra);
   auto stub = std::make_unique<Stub>();
   stub->name = name;
   stub->process =
@@ -61,8 +78,7 @@ Stub& Cluster::start_stub(const std::string& name, const std::vector<std::string
 Stub& Cluster::start_stub_on_port(std::uint16_t port, const std::string& name,
                                   const std::vector<std::string>& extra,
                                   std::chrono::milliseconds timeout) {
-  std::vector<std::string> args = {"--listen", "127.0.0.1:" + std::to_string(port), "--name", name};
-  args.insert(args.end(), extra.begin(), extra.end());
+  auto args = stub_args({"--listen", "127.0.0.1:" + std::to_string(port), "--name", name}, extra);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto stub = std::make_unique<Stub>();
