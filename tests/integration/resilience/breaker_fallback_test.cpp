@@ -51,7 +51,14 @@ TEST_CASE("breaker fallback: a dead extracted service is covered by legacy, then
   constexpr int kThreshold = 3;
   constexpr int kRecoveryMs = 500;
   constexpr int kProbes = 2;
+  // ThreadSanitizer slows the router several times over: two requests of a run took longer than
+  // 500 ms past the connect timeout there (no race reported). The bound is what is checked, not
+  // the instrumentation's speed.
+#if defined(__SANITIZE_THREAD__)
+  const auto slack = 2000ms;
+#else
   const auto slack = 500ms;
+#endif
 
   Cluster c;
   c.init_with_monolith();
