@@ -51,6 +51,19 @@ RequestState describe_request(const RequestParser& parser, const HeadOutcome& he
   return request;
 }
 
+// The label of a refusal (the client's fault), or empty for any other answer.
+std::string_view refusal_label(const ForwardOutcome& outcome) {
+  if (!outcome.error || !error_class(*outcome.error).refusal) return {};
+  return error_class(*outcome.error).label;
+}
+
+// The target that answered: the one the forwarder reached last, else the one routed to (a body
+// the router refused itself).
+const std::string& answering_target(const RoutedRequest& routed, const ForwardOutcome& outcome) {
+  auto index = outcome.answered_by != kNoTarget ? outcome.answered_by : routed.target_index;
+  return routed.state->table->target(index).target.name;
+}
+
 }  // namespace
 
 ClientSession::ClientSession(Socket socket, WorkerContext& worker)
@@ -146,22 +159,20 @@ void ClientSession::finish(const RequestState& request, const ForwardOutcome& ou
                            std::optional<ShadowTap>& tap) {
   auto now = std::chrono::steady_clock::now();
   auto latency = now - request.started;
-  if (outcome.error && error_class(*outcome.error).refusal) {
-    worker_.metrics.record_refusal(outcome.status, error_class(*outcome.error).label);
-  }
+  auto refusal = refusal_label(outcome);
+  if (!refusal.empty()) worker_.metrics.record_refusal(outcome.status, refusal);
   if (request.routed) {
     const auto& routed = *request.routed;
-    auto index = outcome.answered_by != kNoTarget ? outcome.answered_by : routed.target_index;
-    worker_.metrics.record_request(routed.match->label,
-                                   routed.state->table->target(index).target.name, outcome.status,
-                                   latency, now);
+    worker_.metrics.record_request(routed.match->label, answering_target(routed, outcome),
+                                   outcome.status, latency, now);
   }
   if (tap) worker_.shadow.finish(std::move(*tap));
-  if (worker_.access_log) log_access(request, outcome, latency);
+  if (worker_.access_log) log_access(request, outcome, latency, now);
 }
 
 void ClientSession::log_access(const RequestState& request, const ForwardOutcome& outcome,
-                               std::chrono::nanoseconds latency) {
+                               std::chrono::nanoseconds latency,
+                               std::chrono::steady_clock::time_point now) {
   AccessRecord record;
   record.request_id = request.request_id;
   record.method = request.method;
@@ -169,17 +180,13 @@ void ClientSession::log_access(const RequestState& request, const ForwardOutcome
   record.status = outcome.status;
   record.latency = latency;
   if (!outcome.fallback_reason.empty()) record.fallback = outcome.fallback_reason;
-  if (outcome.error && error_class(*outcome.error).refusal) {
-    record.refusal = std::string(error_class(*outcome.error).label);
-  }
+  if (auto refusal = refusal_label(outcome); !refusal.empty())
+    record.refusal = std::string(refusal);
   if (request.routed) {
     const auto& routed = *request.routed;
-    auto index = outcome.answered_by != kNoTarget ? outcome.answered_by : routed.target_index;
     if (routed.match->route) record.route = routed.match->label;
-    record.target = routed.state->table->target(index).target.name;
-    auto snapshot =
-        routed.runtime(routed.target_index).breaker.snapshot(std::chrono::steady_clock::now());
-    record.breaker = to_string(snapshot.state);
+    record.target = answering_target(routed, outcome);
+    record.breaker = to_string(routed.runtime(routed.target_index).breaker.snapshot(now).state);
   }
   worker_.access_log->log(std::move(record));
 }

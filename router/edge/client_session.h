@@ -32,7 +32,7 @@ class ClientSession {
   void finish(const RequestState& request, const ForwardOutcome& outcome,
               std::optional<ShadowTap>& tap);
   void log_access(const RequestState& request, const ForwardOutcome& outcome,
-                  std::chrono::nanoseconds latency);
+                  std::chrono::nanoseconds latency, std::chrono::steady_clock::time_point now);
   Task<void> close_gracefully();
 
   TimedStream stream_;
