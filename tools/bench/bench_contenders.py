@@ -69,11 +69,12 @@ http {{
     return port, proc
 
 
-def start_nginx_proxy(procs, tmp, backend_port, mirror_port=None):
+def start_nginx_proxy(procs, tmp, backend_port, mirror_port=None, name=None, directives=""):
     """nginx as reverse proxy: 2 workers, upstream keepalive, no access log. With `mirror_port`,
     every request is also mirrored there (ngx_http_mirror_module): the peer of 100% shadowing,
-    though nginx only sends the copy and compares nothing."""
-    name = "nginx-mirror" if mirror_port else "nginx-proxy"
+    though nginx only sends the copy and compares nothing. `directives` go into the http block
+    (large_body_bench.py lifts the body limit and turns buffering off with them)."""
+    name = name or ("nginx-mirror" if mirror_port else "nginx-proxy")
     port = free_port()
     mirror_upstream = f"""
   upstream shadow {{
@@ -95,6 +96,7 @@ http {{
   access_log off;
 {_nginx_temp_paths(tmp, name)}
   keepalive_requests 1000000;
+  {directives}
   upstream backend {{
     server 127.0.0.1:{backend_port};
     keepalive 256;
