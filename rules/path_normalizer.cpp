@@ -81,8 +81,14 @@ const char* refused_escape_message(unsigned char b) {
   }
 }
 
+// How a segment is copied: the caller's mode, and whether a refusal was for a separator.
+struct Copy {
+  EncodedSeparators separators;
+  bool separator_refused = false;
+};
+
 // Decodes the escape at raw[i] ('%') into `out`; returns an error message or nullptr.
-const char* copy_escape(std::string_view raw, std::size_t i, std::string& out) {
+const char* copy_escape(std::string_view raw, std::size_t i, std::string& out, Copy& copy) {
   if (i + 1 < raw.size() && (raw[i + 1] == 'u' || raw[i + 1] == 'U')) {
     return "%u escapes are not allowed in a path";
   }
@@ -94,6 +100,9 @@ const char* copy_escape(std::string_view raw, std::size_t i, std::string& out) {
   if (is_unreserved(b)) {
     out.push_back(static_cast<char>(b));
   } else if (path_alphabet::escape_refused(b)) {
+    return refused_escape_message(b);
+  } else if (path_alphabet::encoded_separator(b) && copy.separators == EncodedSeparators::reject) {
+    copy.separator_refused = true;
     return refused_escape_message(b);
   } else {
     append_escape(out, b);
@@ -114,7 +123,7 @@ const char* refused_raw_message(Raw kind) {
 
 // Copies (decoding) the segment starting at raw[i] into `out` and advances `i` to the next '/'
 // or to the end. Returns an error message or nullptr.
-const char* copy_segment(std::string_view raw, std::size_t& i, std::string& out) {
+const char* copy_segment(std::string_view raw, std::size_t& i, std::string& out, Copy& copy) {
   while (i < raw.size()) {
     const std::size_t run = i;
     while (i < raw.size() && kRawTable[static_cast<unsigned char>(raw[i])] == Raw::kKeep) ++i;
@@ -129,7 +138,7 @@ const char* copy_segment(std::string_view raw, std::size_t& i, std::string& out)
         ++i;
         break;
       case Raw::kPercent:
-        if (const char* error = copy_escape(raw, i, out)) return error;
+        if (const char* error = copy_escape(raw, i, out, copy)) return error;
         i += 3;
         break;
       default:
@@ -165,23 +174,30 @@ bool raw_allowed(unsigned char c) {
   return kRawTable[c] == Raw::kKeep;
 }
 bool escape_refused(unsigned char decoded) {
-  return decoded == '/' || decoded == '\\' || decoded == ';' || decoded == '?' || decoded == '#' ||
-         decoded == 0;
+  return decoded == '?' || decoded == '#' || decoded == 0;
+}
+bool encoded_separator(unsigned char decoded) {
+  return decoded == '/' || decoded == '\\' || decoded == ';';
 }
 }  // namespace path_alphabet
 
-NormalizedPath normalize_path(std::string_view raw) {
+NormalizedPath normalize_path(std::string_view raw, EncodedSeparators separators) {
   if (raw.empty()) return refuse("empty path");
   if (raw.front() != '/') return refuse("path must start with '/'");
   NormalizedPath result;
   std::string& out = result.path;
   out.reserve(raw.size());
+  Copy copy{separators};
   std::size_t i = 0;
   while (true) {
     while (i < raw.size() && raw[i] == '/') ++i;  // merge repeated slashes
     const std::size_t seg_begin = out.size();
     out.push_back('/');
-    if (const char* error = copy_segment(raw, i, out)) return refuse(error);
+    if (const char* error = copy_segment(raw, i, out, copy)) {
+      auto refused = refuse(error);
+      refused.encoded_separator = copy.separator_refused;
+      return refused;
+    }
     const std::string_view segment(out.data() + seg_begin + 1, out.size() - seg_begin - 1);
     if (segment == "." || segment == "..") {
       if (!remove_dot_segment(out, seg_begin, segment.size() == 2)) {

@@ -54,6 +54,11 @@ void check_escape(std::string_view text, std::string_view segment, std::size_t i
   if (path_alphabet::escape_refused(decoded)) {
     fail(text, fmt::format("%{}{} can never appear in a normalized path", a, b));
   }
+  // Kept in paths only when the router runs with --encoded-slash keep, so a literal would match
+  // or not by the router's options; a '*' segment matches such a segment either way.
+  if (path_alphabet::encoded_separator(decoded)) {
+    fail(text, fmt::format("%{}{} is not allowed in a pattern: use a '*' segment", a, b));
+  }
 }
 
 void check_char(std::string_view text, unsigned char c) {

@@ -14,7 +14,9 @@
 //
 // Allowed in a segment: unreserved characters, sub-delims other than ';' ("!$&'()+,=" and '*'
 // only as a whole segment), ':', '@', and %XX escapes with upper-case hex of bytes that are not
-// unreserved (and not '/', '\', ';', '?', '#' or NUL, which a normalized path never holds).
+// unreserved (and not '?', '#' or NUL, which a normalized path never holds, nor the encoded
+// separators '/', '\', ';', which it holds only in --encoded-slash keep mode: a "*" segment
+// matches a segment such as "group%2Fproject").
 #pragma once
 
 #include <string>

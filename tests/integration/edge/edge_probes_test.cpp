@@ -108,9 +108,7 @@ std::vector<Probe> path_probes() {
   return {
       {"dot-dot above root", get_path("/../etc/passwd"), 400},
       {"encoded dot-dot above root", get_path("/a/%2e%2E/../b"), 400},
-      {"%2F", get_path("/a%2Fb"), 400},
-      {"%5C", get_path("/a%5cb"), 400},
-      {"%3B", get_path("/a%3Bb"), 400},
+      // %2F, %5C and %3B are kept by default: encoded_path_test.cpp
       {"%3F", get_path("/a%3Fb"), 400},
       {"%23", get_path("/a%23b"), 400},
       {"%00", get_path("/a%00b"), 400},

@@ -6,7 +6,9 @@
 
 #include <random>
 #include <string>
+#include <string_view>
 
+using strangler::EncodedSeparators;
 using strangler::normalize_path;
 
 namespace {
@@ -103,12 +105,6 @@ TEST_CASE("refused paths and their reasons") {
       {"/a/../../b", "path escapes above the root"},
       {"/%2E%2E", "path escapes above the root"},
       {"/%2e./x", "path escapes above the root"},
-      {"/a/%2F", "encoded '/' (%2F) is not allowed in a path"},
-      {"/a%2fb", "encoded '/' (%2F) is not allowed in a path"},
-      {"/a%5Cb", "encoded backslash (%5C) is not allowed in a path"},
-      {"/a%5cb", "encoded backslash (%5C) is not allowed in a path"},
-      {"/a%3Bb", "encoded ';' (%3B) is not allowed in a path"},
-      {"/a%3bb", "encoded ';' (%3B) is not allowed in a path"},
       {"/a%3F", "encoded '?' (%3F) is not allowed in a path"},
       {"/a%3f", "encoded '?' (%3F) is not allowed in a path"},
       {"/a%23", "encoded '#' (%23) is not allowed in a path"},
@@ -143,8 +139,63 @@ TEST_CASE("refused paths and their reasons") {
 }
 
 TEST_CASE("a refusal anywhere in the path wins over dot segments before it") {
-  CHECK(normalize_path("/a/../%2F").error == "encoded '/' (%2F) is not allowed in a path");
+  CHECK(normalize_path("/a/../%00").error == "encoded NUL (%00) is not allowed in a path");
+  CHECK(normalize_path("/a/../%2F", EncodedSeparators::reject).error ==
+        "encoded '/' (%2F) is not allowed in a path");
   CHECK(normalize_path("/../%2F").error == "path escapes above the root");
+}
+
+TEST_CASE("encoded separators: kept inside their segment by default, refused in reject mode") {
+  struct Row {
+    const char* raw;
+    const char* kept;      // the normalized path in keep mode
+    const char* rejected;  // the reason in reject mode; empty: accepted alike
+  };
+  const Row rows[] = {
+      {"/api/v4/projects/group%2Fproject", "/api/v4/projects/group%2Fproject",
+       "encoded '/' (%2F) is not allowed in a path"},
+      {"/a%2fb", "/a%2Fb", "encoded '/' (%2F) is not allowed in a path"},
+      {"/a/%2F", "/a/%2F", "encoded '/' (%2F) is not allowed in a path"},
+      {"/%2F%2f", "/%2F%2F", "encoded '/' (%2F) is not allowed in a path"},
+      {"/a%5Cb", "/a%5Cb", "encoded backslash (%5C) is not allowed in a path"},
+      {"/a%5cb", "/a%5Cb", "encoded backslash (%5C) is not allowed in a path"},
+      {"/a%3Bb", "/a%3Bb", "encoded ';' (%3B) is not allowed in a path"},
+      {"/a%3bb", "/a%3Bb", "encoded ';' (%3B) is not allowed in a path"},
+      // never a separator, so never part of a dot segment, and ".." removes the whole segment
+      {"/a/..%2F..%2Fetc", "/a/..%2F..%2Fetc", "encoded '/' (%2F) is not allowed in a path"},
+      {"/%2E%2E%2F", "/..%2F", "encoded '/' (%2F) is not allowed in a path"},
+      {"/a%2Fb/../c", "/c", "encoded '/' (%2F) is not allowed in a path"},
+      {"/x/%2F/..", "/x/", "encoded '/' (%2F) is not allowed in a path"},
+      {"//a%2F//b", "/a%2F/b", "encoded '/' (%2F) is not allowed in a path"},
+      // raw ';' is a sub-delim in both modes; the other refusals do not depend on the mode
+      {"/a;b", "/a;b", ""},
+  };
+  for (const auto& row : rows) {
+    const std::string shown = row.raw;
+    CAPTURE(shown);
+    const auto kept = normalize_path(row.raw, EncodedSeparators::keep);
+    CHECK(kept.ok);
+    CHECK(kept.path == row.kept);
+    CHECK_FALSE(kept.encoded_separator);
+    const auto rejected = normalize_path(row.raw, EncodedSeparators::reject);
+    if (std::string_view(row.rejected).empty()) {
+      CHECK(rejected.ok);
+      CHECK(rejected.path == row.kept);
+    } else {
+      CHECK_FALSE(rejected.ok);
+      CHECK(rejected.error == row.rejected);
+      CHECK(rejected.encoded_separator);
+    }
+  }
+  for (const char* raw : {"/a%00", "/a%zz", "/../..", "/a%3F", "/a%23", "/a\\b", "/a%u002F"}) {
+    const std::string shown = raw;
+    CAPTURE(shown);
+    for (auto mode : {EncodedSeparators::keep, EncodedSeparators::reject}) {
+      const auto result = normalize_path(raw, mode);
+      CHECK_FALSE(result.ok);
+      CHECK_FALSE(result.encoded_separator);
+    }
+  }
 }
 
 namespace {
@@ -203,6 +254,9 @@ TEST_CASE("path_alphabet") {
   CHECK_FALSE(raw_allowed('%'));
   CHECK_FALSE(raw_allowed('|'));
   CHECK_FALSE(raw_allowed(0x80));
-  for (unsigned char c : {'/', '\\', ';', '?', '#', '\0'}) CHECK(escape_refused(c));
+  for (unsigned char c : {'?', '#', '\0'}) CHECK(escape_refused(c));
   CHECK_FALSE(escape_refused(' '));
+  CHECK_FALSE(escape_refused('/'));
+  for (unsigned char c : {'/', '\\', ';'}) CHECK(encoded_separator(c));
+  CHECK_FALSE(encoded_separator('?'));
 }

@@ -105,6 +105,35 @@ TEST_CASE("wildcards match exactly one non-empty segment") {
   CHECK(matched(*table, "GET", "/items") == 0);
 }
 
+TEST_CASE("a kept encoded separator is part of its segment, never a boundary") {
+  auto rules = base_rules();
+  rules.routes = {route(1, "/api/v4/projects/*", "orders", true),
+                  route(2, "/api/v4/projects/*/issues", "payments"), route(3, "/repo", "orders"),
+                  route(4, "/raw", "payments")};
+  const auto table = RouteTable::build(rules);
+  struct Row {
+    const char* path;  // normalized, %2F / %5C / %3B kept
+    std::int64_t route;
+  };
+  const Row rows[] = {
+      {"/api/v4/projects/group%2Fproject", 1},
+      {"/api/v4/projects/a%2Fb%2Fc", 1},
+      {"/api/v4/projects/group%2Fproject/issues", 2},
+      {"/api/v4/projects/group%2Fproject/issues/7", 2},
+      {"/api/v4/projects/group/project", 0},  // two segments: neither route
+      {"/repo%2Fx", 0},                       // prefix "/repo" stops at a real '/'
+      {"/repo/x%2Fy", 3},
+      {"/repo%3Bx", 0},
+      {"/raw%5C", 0},
+      {"/raw/%5C..%5C", 4},
+  };
+  for (const auto& row : rows) {
+    const std::string path = row.path;
+    CAPTURE(path);
+    CHECK(matched(*table, "GET", row.path) == row.route);
+  }
+}
+
 TEST_CASE("precedence: exact, then literals, then segments, then methods") {
   auto rules = base_rules();
   rules.routes = {
