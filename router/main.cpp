@@ -48,7 +48,22 @@ struct Options {
   std::string shadow_priority = "idle";
   std::int64_t shadow_keep_per_route = 10000;
   std::int64_t shadow_keep_total = 100000;
+  std::vector<std::string> trusted_proxies;
+  std::string encoded_slash = "keep";
 };
+
+// The client-facing edge: whom to believe about the client, what to do with encoded separators.
+void add_edge_options(CLI::App& app, Options& o) {
+  app.add_option("--trusted-proxy", o.trusted_proxies,
+                 "a proxy (CIDR block or address, repeatable) whose X-Forwarded-For, "
+                 "X-Forwarded-Proto, X-Forwarded-Host and Forwarded are believed")
+      ->check(CLI::Validator([](std::string& text) { return strangler::parse_cidr(text).error; },
+                             "CIDR", "CIDR"));
+  app.add_option("--encoded-slash", o.encoded_slash,
+                 "%2F, %5C, %3B in a path: keep (encoded, inside their segment) or reject (400)")
+      ->check(CLI::IsMember({"keep", "reject"}))
+      ->capture_default_str();
+}
 
 void add_limit_options(CLI::App& app, Options& o) {
   app.add_option("--max-uri-bytes", o.max_uri_bytes, "longest request target (longer: 414)")
@@ -122,6 +137,7 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(1, 100000000));
   app.add_option("--shadow-keep-total", o.shadow_keep_total, "comparisons kept in all")
       ->check(CLI::Range(1, 100000000));
+  add_edge_options(app, o);
 }
 
 // Each client connection costs a descriptor (two while it is forwarded): take the hard limit
@@ -141,6 +157,13 @@ void raise_open_file_limit() {
 void keep_freed_memory_for_reloads() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: blocks below it come from the heap
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
+// The --trusted-proxy blocks (already checked by their validator).
+strangler::TrustedProxies trusted_proxies(const std::vector<std::string>& texts) {
+  std::vector<strangler::CidrBlock> blocks;
+  for (const auto& text : texts) blocks.push_back(*strangler::parse_cidr(text).block);
+  return strangler::TrustedProxies(std::move(blocks));
 }
 
 int run(const Options& o) {
@@ -179,6 +202,9 @@ int run(const Options& o) {
   proxy_options.max_field_bytes = o.max_field_bytes;
   proxy_options.max_header_bytes = o.max_header_bytes;
   proxy_options.max_header_count = o.max_header_count;
+  proxy_options.trusted_proxies = trusted_proxies(o.trusted_proxies);
+  proxy_options.encoded_slash =
+      o.encoded_slash == "reject" ? EncodedSeparators::reject : EncodedSeparators::keep;
   raise_open_file_limit();
   AnalyzerSettings analyzer_settings;
   analyzer_settings.writer.retention = {o.shadow_keep_per_route, o.shadow_keep_total};

@@ -49,6 +49,8 @@ std::string format_access_record(const AccessRecord& record) {
   line["fallback"] = record.fallback ? nlohmann::ordered_json(*record.fallback) : nullptr;
   line["refusal"] = record.refusal ? nlohmann::ordered_json(*record.refusal) : nullptr;
   line["breaker"] = text_or_null(record.breaker);
+  line["client"] = text_or_null(record.client);
+  line["peer"] = text_or_null(record.peer);
   // Paths are raw client bytes and may be invalid UTF-8: replace, never throw.
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';
 }

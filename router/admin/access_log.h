@@ -41,6 +41,8 @@ struct AccessRecord {
   std::optional<std::string> fallback;  // the fallback reason, or null when none was used
   std::optional<std::string> refusal;   // why the router refused the request, or null
   std::string breaker;                  // the target's breaker state; empty: written as null
+  std::string client;  // the client address (behind a trusted proxy: from X-Forwarded-For)
+  std::string peer;    // the address the connection came from
 };
 
 // One record as its JSON line, newline included. Public for tests and for other writers.

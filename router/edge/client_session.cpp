@@ -2,7 +2,9 @@
 #include "router/edge/client_session.h"
 
 #include "router/edge/request_head_reader.h"
+#include "router/http/forwarded_client.h"
 #include "router/http/forwarding_headers.h"
+#include "router/http/hop_by_hop.h"
 #include "router/http/request_id.h"
 #include "rules/path_normalizer.h"
 #include "rules/split_chooser.h"
@@ -70,6 +72,7 @@ ClientSession::ClientSession(Socket socket, WorkerContext& worker)
     : stream_(std::move(socket)),
       worker_(worker),
       client_ip_(client_address(stream_.socket())),
+      trusted_peer_(worker.options.trusted_proxies.trusts(client_ip_)),
       forwarder_(stream_, buffer_, worker, client_ip_) {}
 
 Task<void> ClientSession::run() {
@@ -90,18 +93,21 @@ Task<bool> ClientSession::handle_one() {
   if (head.kind == HeadOutcome::Kind::closed) co_return false;  // nothing to answer
   InFlight in_flight(worker_);
   RequestState request = describe_request(parser, head);
+  identify_client(request, parser);
   std::optional<ShadowTap> tap;
   ForwardOutcome outcome;
   if (head.kind == HeadOutcome::Kind::refused) {
     outcome = co_await refuse(request, head.error, head.reason);
   } else {
     auto target = split_request_target(request.path, request.method);
-    auto normalized = normalize_path(target.path);
+    auto normalized = normalize_path(target.path, worker_.options.encoded_slash);
     if (!target.ok || !normalized.ok) {
       auto reason = target.ok ? std::string_view(normalized.error) : target.error;
-      outcome = co_await refuse(request, ErrorKind::bad_target, reason);
+      auto kind = target.ok && normalized.encoded_separator ? ErrorKind::encoded_slash
+                                                            : ErrorKind::bad_target;
+      outcome = co_await refuse(request, kind, reason);
     } else {
-      request.routed = route(parser, target, normalized.path);
+      request.routed = route(parser, target, normalized.path, request.client);
       tap = worker_.shadow.tap(*request.routed, request.method, normalized.path,
                                target.has_query ? target.query : std::string_view());
       // `target` views the raw target in request.path: it is replaced only after the last use.
@@ -113,13 +119,29 @@ Task<bool> ClientSession::handle_one() {
   co_return outcome.keep_alive;
 }
 
+// Who sent the request: the peer, and behind a trusted proxy the client it names.
+void ClientSession::identify_client(RequestState& request, const RequestParser& parser) const {
+  request.peer = client_ip_;
+  request.trusted_peer = trusted_peer_;
+  if (!trusted_peer_ || !parser.is_header_done()) {
+    request.client = client_ip_;
+    return;
+  }
+  std::string forwarded_for;
+  for (auto [it, end] = parser.get().equal_range("X-Forwarded-For"); it != end; ++it) {
+    forwarded_for = append_to_list(forwarded_for, to_std(it->value()));
+  }
+  request.client =
+      resolve_client_address(client_ip_, forwarded_for, worker_.options.trusted_proxies);
+}
+
 RoutedRequest ClientSession::route(RequestParser& parser, const RequestTarget& target,
-                                   std::string_view path) const {
+                                   std::string_view path, std::string_view client) const {
   auto& header = parser.get();
   RoutedRequest routed;
   routed.state = worker_.routes.current();
   routed.match = &routed.state->table->match(to_std(header.method_string()), path);
-  routed.target_index = choose_side(*routed.match, header);
+  routed.target_index = choose_side(*routed.match, header, client);
   // An HTTP/1.0 request may come without Host; what goes upstream is HTTP/1.1, which needs one.
   if (header.find(http::field::host) == header.end()) {
     header.set(http::field::host, routed.target().url.authority);
@@ -131,9 +153,10 @@ RoutedRequest ClientSession::route(RequestParser& parser, const RequestTarget& t
 
 // The side of a split: by a hash of the sticky header's value, or of the client's address.
 std::size_t ClientSession::choose_side(const CompiledRoute& match,
-                                       const http::request_header<>& request) const {
+                                       const http::request_header<>& request,
+                                       std::string_view client) const {
   if (!match.route || match.route->split_target.empty()) return match.target_index;
-  std::string_view key = client_ip_;
+  std::string_view key = client;
   if (!match.route->sticky_header.empty()) {
     if (auto it = request.find(match.route->sticky_header); it != request.end()) {
       key = to_std(it->value());
@@ -175,6 +198,8 @@ void ClientSession::log_access(const RequestState& request, const ForwardOutcome
                                std::chrono::steady_clock::time_point now) {
   AccessRecord record;
   record.request_id = request.request_id;
+  record.client = request.client;
+  record.peer = request.peer;
   record.method = request.method;
   record.path = request.path;
   record.status = outcome.status;

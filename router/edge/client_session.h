@@ -24,9 +24,11 @@ class ClientSession {
 
  private:
   Task<bool> handle_one();
-  RoutedRequest route(RequestParser& parser, const RequestTarget& target,
-                      std::string_view path) const;
-  std::size_t choose_side(const CompiledRoute& match, const http::request_header<>& request) const;
+  void identify_client(RequestState& request, const RequestParser& parser) const;
+  RoutedRequest route(RequestParser& parser, const RequestTarget& target, std::string_view path,
+                      std::string_view client) const;
+  std::size_t choose_side(const CompiledRoute& match, const http::request_header<>& request,
+                          std::string_view client) const;
   Task<ForwardOutcome> refuse(const RequestState& request, ErrorKind error,
                               std::string_view reason);
   void finish(const RequestState& request, const ForwardOutcome& outcome,
@@ -38,7 +40,8 @@ class ClientSession {
   TimedStream stream_;
   beast::flat_buffer buffer_;
   WorkerContext& worker_;
-  std::string client_ip_;
+  std::string client_ip_;             // the peer's address
+  bool trusted_peer_;                 // the peer is in a --trusted-proxy block
   std::size_t requests_started_ = 0;  // on this connection; the first gets no idle wait
   Forwarder forwarder_;
 };

@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "router/net/cidr.h"
+#include "rules/path_normalizer.h"
+
 namespace strangler {
 
 struct ProxyOptions {
@@ -22,6 +25,10 @@ struct ProxyOptions {
   std::size_t relay_buffer = 16 * 1024;             // per connection, for streaming bodies
   // An unused pooled upstream connection (and the shadow pool's).
   std::chrono::milliseconds upstream_idle_timeout{60000};
+  // Peers whose X-Forwarded-* and Forwarded headers are believed (--trusted-proxy).
+  TrustedProxies trusted_proxies;
+  // %2F, %5C, %3B in a path: kept inside their segment, or refused (--encoded-slash).
+  EncodedSeparators encoded_slash = EncodedSeparators::keep;
 };
 
 }  // namespace strangler

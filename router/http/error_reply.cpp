@@ -10,11 +10,12 @@ namespace strangler {
 namespace {
 
 // Indexed by ErrorKind, in its order.
-constexpr std::array<ErrorClass, 13> kErrorTable{{
+constexpr std::array<ErrorClass, 15> kErrorTable{{
     {400, "bad request", "bad-header", true},
     {400, "bad request", "bad-framing", true},
     {400, "bad request", "bad-host", true},
     {400, "bad request", "bad-target", true},
+    {400, "bad request", "encoded-slash", true},
     {414, "uri too long", "uri-too-long", true},
     {431, "request header fields too large", "header-too-large", true},
     {408, "request timeout", "header-timeout", true},
@@ -24,9 +25,10 @@ constexpr std::array<ErrorClass, 13> kErrorTable{{
     {502, "upstream unavailable", "upstream-failed", false},
     {504, "upstream unavailable", "upstream-timeout", false},
     {503, "service unavailable", "unavailable", false},
+    {503, "service unavailable", "queue-timeout", false},
 }};
 
-static_assert(kErrorTable.size() == static_cast<std::size_t>(ErrorKind::unavailable) + 1);
+static_assert(kErrorTable.size() == static_cast<std::size_t>(ErrorKind::queue_timeout) + 1);
 
 beast::string_view view(std::string_view s) {
   return {s.data(), s.size()};

@@ -20,6 +20,7 @@ enum class ErrorKind : std::uint8_t {
   bad_framing,       // Content-Length / Transfer-Encoding the router does not accept
   bad_host,          // missing, repeated or malformed Host
   bad_target,        // a request target or path that cannot be made safe
+  encoded_slash,     // %2F, %5C or %3B in the path, refused under --encoded-slash reject
   uri_too_long,      // request target over --max-uri
   header_too_large,  // a header line, the head, or the header count over its limit
   header_timeout,    // the head did not arrive within --header-timeout-ms
@@ -29,7 +30,8 @@ enum class ErrorKind : std::uint8_t {
   // The upstream could not answer (the failover policy decided there is nothing else to try).
   upstream_failed,   // 502
   upstream_timeout,  // 504
-  unavailable,       // 503: breaker open, bulkhead full
+  unavailable,       // 503: breaker open, bulkhead full, target down
+  queue_timeout,     // 503: every --max-connections connection stayed busy for --queue-timeout-ms
 };
 
 struct ErrorClass {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "router/http/forwarded_client.h"
 #include "router/http/hop_by_hop.h"
 #include "router/http/request_id.h"
 
@@ -16,6 +17,7 @@ constexpr std::string_view kViaToken = "1.1 strangler";
 constexpr beast::string_view kForwardedFor = "X-Forwarded-For";
 constexpr beast::string_view kForwardedProto = "X-Forwarded-Proto";
 constexpr beast::string_view kForwardedHost = "X-Forwarded-Host";
+constexpr beast::string_view kForwarded = "Forwarded";
 
 // Joins every value of a repeated list header into one, so that appending stays correct when a
 // client sent the header more than once.
@@ -48,11 +50,19 @@ std::string prepare_upstream_request(http::request_header<>& request, const Forw
   request.erase(http::field::content_length);
   request.erase(http::field::expect);
 
-  auto forwarded_for = append_to_list(joined_values(request, kForwardedFor), from.client_ip);
+  auto forwarded_for = append_to_list(joined_values(request, kForwardedFor), from.peer);
   request.set(kForwardedFor, forwarded_for);
-  request.set(kForwardedProto, "http");
-  if (auto host = request.find(http::field::host); host != request.end()) {
-    request.set(kForwardedHost, host->value());
+  std::string host;
+  if (auto it = request.find(http::field::host); it != request.end()) host = to_std(it->value());
+  auto element = forwarded_element(from.peer, host);
+  request.set(kForwarded, from.trusted_peer
+                              ? append_to_list(joined_values(request, kForwarded), element)
+                              : element);
+  if (!from.trusted_peer || request.find(kForwardedProto) == request.end()) {
+    request.set(kForwardedProto, "http");
+  }
+  if (!host.empty() && (!from.trusted_peer || request.find(kForwardedHost) == request.end())) {
+    request.set(kForwardedHost, host);
   }
   request.set(http::field::via, append_to_list(joined_values(request, "Via"), kViaToken));
 

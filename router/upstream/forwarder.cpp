@@ -108,7 +108,8 @@ void Forwarder::prepare(Pass& pass) {
   auto& header = pass.parser.get();
   header.target(pass.routed.upstream_target);
   header.version(11);
-  prepare_upstream_request(header, {client_ip_, pass.request.request_id});
+  prepare_upstream_request(header,
+                           {client_ip_, pass.request.request_id, pass.request.trusted_peer});
   if (pass.parser.chunked()) {
     header.chunked(true);
   } else if (auto length = pass.parser.content_length()) {

@@ -39,6 +39,8 @@ AccessRecord sample_record(int n = 0) {
   r.status = 200;
   r.latency = 3125us;
   r.breaker = "closed";
+  r.client = "203.0.113.9";
+  r.peer = "10.0.0.1";
   return r;
 }
 
@@ -80,7 +82,8 @@ TEST_CASE("access log: a record is one JSON line with every field") {
   CHECK(text.find('\n') == text.size() - 1);
   CHECK(text == R"({"time":"2026-11-26T23:51:02.123Z","request_id":"req-7","method":"GET",)"
                 R"("path":"/orders/7","route":"orders","target":"orders-svc","status":200,)"
-                R"("latency_ms":3.125,"fallback":null,"refusal":null,"breaker":"closed"})"
+                R"("latency_ms":3.125,"fallback":null,"refusal":null,"breaker":"closed",)"
+                R"("client":"203.0.113.9","peer":"10.0.0.1"})"
                 "\n");
 }
 
@@ -120,8 +123,8 @@ TEST_CASE("access log: every logged record is written, in order, as valid JSON")
     CHECK(line["request_id"] == "req-" + std::to_string(i));
     CHECK(line["status"] == 200);
     CHECK(line["latency_ms"] == 3.125);
-    for (const char* key :
-         {"time", "method", "path", "route", "target", "fallback", "refusal", "breaker"}) {
+    for (const char* key : {"time", "method", "path", "route", "target", "fallback", "refusal",
+                            "breaker", "client", "peer"}) {
       CHECK_MESSAGE(line.contains(key), key);
     }
   }

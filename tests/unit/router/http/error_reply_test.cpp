@@ -23,6 +23,7 @@ TEST_CASE("error reply: each kind has its status, body word and label") {
       {ErrorKind::bad_framing, 400, "bad request", "bad-framing", true},
       {ErrorKind::bad_host, 400, "bad request", "bad-host", true},
       {ErrorKind::bad_target, 400, "bad request", "bad-target", true},
+      {ErrorKind::encoded_slash, 400, "bad request", "encoded-slash", true},
       {ErrorKind::uri_too_long, 414, "uri too long", "uri-too-long", true},
       {ErrorKind::header_too_large, 431, "request header fields too large", "header-too-large",
        true},

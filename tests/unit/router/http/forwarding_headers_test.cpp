@@ -70,6 +70,74 @@ TEST_CASE("forwarding headers are added or appended") {
   CHECK(values(request, "Via") == std::vector<std::string>{"1.0 edge, 1.1 strangler"});
 }
 
+TEST_CASE("from an untrusted peer: X-Forwarded-Proto/-Host set, Forwarded replaced") {
+  auto request = sample_request();
+  request.insert("X-Forwarded-Proto", "https");
+  request.insert("X-Forwarded-Host", "evil.example");
+  request.insert("X-Forwarded-For", "198.51.100.1");
+  request.insert("Forwarded", "for=198.51.100.1;proto=https");
+  prepare_upstream_request(request, {"10.1.2.3", {}, false});
+  CHECK(values(request, "X-Forwarded-Proto") == std::vector<std::string>{"http"});
+  CHECK(values(request, "X-Forwarded-Host") == std::vector<std::string>{"shop.example"});
+  CHECK(values(request, "X-Forwarded-For") == std::vector<std::string>{"198.51.100.1, 10.1.2.3"});
+  CHECK(values(request, "Forwarded") ==
+        std::vector<std::string>{"for=10.1.2.3;proto=http;host=shop.example"});
+}
+
+TEST_CASE("from a trusted proxy: X-Forwarded-Proto/-Host kept, both client lists appended") {
+  struct Row {
+    const char* name;
+    std::vector<std::pair<std::string, std::string>> sent;
+    std::vector<std::pair<std::string, std::string>> forwarded;  // name and the one value after
+  };
+  const Row rows[] = {
+      {"a load balancer that sent everything",
+       {{"X-Forwarded-Proto", "https"},
+        {"X-Forwarded-Host", "www.example"},
+        {"X-Forwarded-For", "198.51.100.1"},
+        {"Forwarded", "for=198.51.100.1;proto=https;host=www.example"}},
+       {{"X-Forwarded-Proto", "https"},
+        {"X-Forwarded-Host", "www.example"},
+        {"X-Forwarded-For", "198.51.100.1, 10.1.2.3"},
+        {"Forwarded",
+         "for=198.51.100.1;proto=https;host=www.example, "
+         "for=10.1.2.3;proto=http;host=shop.example"}}},
+      {"repeated headers are joined before appending",
+       {{"X-Forwarded-For", "198.51.100.1"},
+        {"X-Forwarded-For", "10.0.0.9"},
+        {"Forwarded", "for=198.51.100.1"},
+        {"Forwarded", "for=10.0.0.9"}},
+       {{"X-Forwarded-For", "198.51.100.1, 10.0.0.9, 10.1.2.3"},
+        {"Forwarded", "for=198.51.100.1, for=10.0.0.9, for=10.1.2.3;proto=http;host=shop.example"},
+        {"X-Forwarded-Proto", "http"},
+        {"X-Forwarded-Host", "shop.example"}}},
+      {"a proxy that sent nothing: the router's own view",
+       {},
+       {{"X-Forwarded-Proto", "http"},
+        {"X-Forwarded-Host", "shop.example"},
+        {"X-Forwarded-For", "10.1.2.3"},
+        {"Forwarded", "for=10.1.2.3;proto=http;host=shop.example"}}},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.name);
+    auto request = sample_request();
+    for (const auto& [name, value] : row.sent) request.insert(name, value);
+    prepare_upstream_request(request, {"10.1.2.3", {}, true});
+    for (const auto& [name, value] : row.forwarded) {
+      CAPTURE(name);
+      CHECK(values(request, name) == std::vector<std::string>{value});
+    }
+  }
+}
+
+TEST_CASE("an IPv6 peer is quoted in brackets in Forwarded, bare in X-Forwarded-For") {
+  auto request = sample_request();
+  prepare_upstream_request(request, {"2001:db8::7", {}, true});
+  CHECK(values(request, "X-Forwarded-For") == std::vector<std::string>{"2001:db8::7"});
+  CHECK(values(request, "Forwarded") ==
+        std::vector<std::string>{"for=\"[2001:db8::7]\";proto=http;host=shop.example"});
+}
+
 TEST_CASE("a sane X-Request-Id is kept, a missing or odd one replaced") {
   auto kept = sample_request();
   kept.insert("X-Request-Id", "abc-123");
