@@ -62,6 +62,14 @@ MethodSet MethodSet::parse(std::string_view list) {
   return set;
 }
 
+MethodSet MethodSet::parse_explicit(std::string_view list) {
+  if (trim(list) == "*") return MethodSet{};
+  if (trim(list).empty()) {
+    throw RuleError("empty method list (give methods such as GET,HEAD, or * for every method)");
+  }
+  return parse(list);
+}
+
 std::uint16_t MethodSet::method_bit(std::string_view method) {
   for (std::size_t i = 0; i < kMethods.size(); ++i) {
     if (method == kMethods[i]) return static_cast<std::uint16_t>(1u << i);

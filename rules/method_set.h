@@ -16,6 +16,8 @@ class MethodSet {
   // unknown or empty method name. An empty (or all-blank) string yields the "every method" set.
   // Known methods: GET HEAD POST PUT DELETE PATCH OPTIONS TRACE CONNECT. GET does not imply HEAD.
   static MethodSet parse(std::string_view list);
+  // Like parse, for a list where "" would be a slip: "*" is every method, "" is refused.
+  static MethodSet parse_explicit(std::string_view list);
 
   bool all() const { return bits_ == 0; }
   // True when a request with this method (as sent, case-sensitive per RFC 9110) is admitted:
@@ -29,6 +31,8 @@ class MethodSet {
   bool overlaps(const MethodSet& other) const;
   // Canonical text: "GET,HEAD" in a fixed order, "" for every method.
   std::string text() const;
+  // text(), with "*" for every method (parse_explicit's form).
+  std::string explicit_text() const { return all() ? "*" : text(); }
   bool operator==(const MethodSet&) const = default;
 
  private:

@@ -309,6 +309,7 @@ void RouteTable::compile_routes(std::shared_ptr<const Trie> trie) {
     const Route& route = rules_.routes[i];
     CompiledRoute compiled{&route, resolve(route, route.target), 0};
     compiled.label = route.pattern.text();
+    compiled.slot = i;
     if (auto fallback = effective_fallback(route, route.target)) {
       compiled.fallback_index = resolve(route, *fallback);
     }
@@ -326,6 +327,7 @@ void RouteTable::compile_routes(std::shared_ptr<const Trie> trie) {
     }
     builder.add(route, i);
   }
+  default_route_.slot = routes_.size();
   trie_ = trie ? std::move(trie) : std::make_shared<const Trie>(Trie{builder.finish()});
 }
 

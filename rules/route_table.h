@@ -38,6 +38,9 @@ struct CompiledRoute {
   // route->pattern.text(), made once when the table is built: the request path labels its
   // metrics with it and must not rebuild the string per request.
   std::string label = "(unmatched)";
+  // Position in the table: i for its i-th route, route_count() for the default route. State kept
+  // per route beside the table (the router's breakers) is found by it without a lookup.
+  std::size_t slot = 0;
 
   // The fallback of the side a request was sent to.
   std::size_t fallback_for(std::size_t chosen_index) const {
@@ -68,6 +71,11 @@ class RouteTable {
 
   const CompiledTarget& target(std::size_t index) const { return targets_[index]; }
   std::size_t target_count() const { return targets_.size(); }
+  std::size_t route_count() const { return routes_.size(); }
+  // The route in `slot` (see CompiledRoute::slot); route_count() gives the default route.
+  const CompiledRoute& route(std::size_t slot) const {
+    return slot < routes_.size() ? routes_[slot] : default_route_;
+  }
   const RuleSet& rules() const { return rules_; }
   std::int64_t version() const { return rules_.version; }
   // True when this table reuses `other`'s trie (see build).

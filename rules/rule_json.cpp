@@ -143,6 +143,7 @@ Json route_to_json(const Route& route) {
           {"target", route.target},
           {"split", split},
           {"fallback", route.fallback ? Json(*route.fallback) : Json(nullptr)},
+          {"fallback_methods", methods_to_json(route.fallback_methods)},
           {"shadow", shadow_to_json(route.shadow)},
           {"ignores", ignores_to_json(route.ignores)}};
 }
@@ -183,6 +184,9 @@ Route route_from_json(const Json& json) {
     }
     if (auto it = json.find("fallback"); it != json.end() && !it->is_null()) {
       route.fallback = it->get<std::string>();
+    }
+    if (auto it = json.find("fallback_methods"); it != json.end()) {  // absent before issue 15
+      route.fallback_methods = MethodSet::parse(methods_from_json(*it));
     }
     if (auto it = json.find("shadow"); it != json.end()) route.shadow = shadow_from_json(*it);
     if (auto it = json.find("ignores"); it != json.end()) route.ignores = ignores_from_json(*it);

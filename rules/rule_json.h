@@ -10,19 +10,21 @@
 //                          "backoff_ms":25}}
 //   route:  {"id":3,"pattern":"/orders","exact":false,"methods":["GET","HEAD"],
 //            "target":"legacy","split":{"target":"orders","percent":20,"sticky_header":"X-User"},
-//            "fallback":null,
+//            "fallback":null,"fallback_methods":["GET","HEAD","OPTIONS"],
 //            "shadow":{"target":"orders","percent":100,"methods":["GET","HEAD","OPTIONS"],
 //                      "noise_check":false,"compare_headers":["Content-Type"]},
 //            "ignores":[{"kind":"json_path","expr":"$.meta.at"},{"kind":"header","expr":"Date"}]}
 //   "methods" is [] for every method; "split" is null when there is none; "sticky_header" is
 //   null when the client address is hashed. "resilience" holds TargetResilience's fields under
 //   their own names ("max_concurrent" 0 is unlimited). "fallback" is null for the default
-//   (legacy, unless the route's target is legacy), "none" for no fallback, else a target name.
+//   (legacy, unless the route's target is legacy), "none" for no fallback, else a target name;
+//   "fallback_methods" lists the methods that may fall back ([] for every method).
 //   "shadow" is null when the route is not shadowed; "ignores" is [] when there are none.
 //
 //   Reading is lenient about keys that older builds did not write: a target without
 //   "resilience" (or with only some of its keys) gets the defaults for what is missing, and a
-//   route without "fallback" the default fallback (without "shadow" no shadow, without "ignores"
+//   route without "fallback" the default fallback (without "fallback_methods" GET, HEAD and
+//   OPTIONS, without "shadow" no shadow, without "ignores"
 //   none), so history rows written before the schema gained them still undo correctly.
 #pragma once
 

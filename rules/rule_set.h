@@ -87,6 +87,9 @@ struct Route {
   // refused, bulkhead full). nullopt: the default (kDefaultTarget, unless the primary is
   // kDefaultTarget); kNoFallback: none; otherwise the name of another target (never `target`).
   std::optional<std::string> fallback{};
+  // The methods whose requests may go to the fallback. Others get the router's error instead:
+  // a write sent to the fallback would land in the wrong database.
+  MethodSet fallback_methods = MethodSet::parse("GET,HEAD,OPTIONS");
   std::optional<ShadowConfig> shadow{};
   std::vector<DiffIgnore> ignores{};  // ordered by kind, then expr
 };

@@ -101,14 +101,17 @@ std::string steady_to_rfc3339(std::chrono::steady_clock::time_point at) {
   return format_rfc3339(wall);
 }
 
-Json breaker_json(TargetRuntime& runtime, std::chrono::steady_clock::time_point now) {
-  auto snapshot = runtime.breaker.snapshot(now);
+// One route's breaker for one target; "name" is the target, as before breakers were per route.
+Json breaker_json(RouteBreaker& breaker, std::chrono::steady_clock::time_point now) {
+  auto snapshot = breaker.breaker.snapshot(now);
   Json last_failure = nullptr;
   if (snapshot.last_failure_at) {
     last_failure = fmt::format("{} at {}", snapshot.last_failure_reason,
                                steady_to_rfc3339(*snapshot.last_failure_at));
   }
-  return {{"name", runtime.target.name},
+  return {{"name", breaker.target.name},
+          {"route", breaker.route},
+          {"route_id", breaker.route_id == 0 ? Json(nullptr) : Json(breaker.route_id)},
           {"state", to_string(snapshot.state)},
           {"since", steady_to_rfc3339(snapshot.since)},
           {"window", {{"calls", snapshot.window_calls}, {"failures", snapshot.window_failures}}},
@@ -157,7 +160,9 @@ void AdminServer::install_resilience_routes() {
   server_->Get("/admin/breakers", [this](const httplib::Request&, httplib::Response& res) {
     Json targets = Json::array();
     auto now = std::chrono::steady_clock::now();
-    for (const auto& runtime : runtimes_.all()) targets.push_back(breaker_json(*runtime, now));
+    for (const auto& breaker : runtimes_.breakers().all()) {
+      targets.push_back(breaker_json(*breaker, now));
+    }
     reply_json(res, 200, {{"targets", targets}});
   });
   server_->Post(R"(/admin/breakers/([^/]+)/reset)",
@@ -166,13 +171,14 @@ void AdminServer::install_resilience_routes() {
                     reply_json(res, 401, {{"error", "missing or wrong admin token"}});
                     return;
                   }
-                  auto runtime = runtimes_.find(req.matches[1].str());
-                  if (!runtime) {
-                    reply_json(res, 404, {{"error", "no such target"}});
+                  auto route = req.get_param_value("route");
+                  auto reset = reset_breakers(req.matches[1].str(), route);
+                  if (reset.empty()) {
+                    auto error = route.empty() ? "no such target" : "no such route and target";
+                    reply_json(res, 404, {{"error", error}});
                     return;
                   }
-                  reset_breaker(*runtime);
-                  reply_json(res, 200, breaker_json(*runtime, std::chrono::steady_clock::now()));
+                  reply_json(res, 200, {{"targets", reset}});
                 });
   server_->Get("/admin/traffic", [this](const httplib::Request&, httplib::Response& res) {
     constexpr auto kWindow = std::chrono::seconds(300);
@@ -190,12 +196,26 @@ void AdminServer::install_resilience_routes() {
   });
 }
 
-void AdminServer::reset_breaker(TargetRuntime& runtime) {
-  if (auto transition = runtime.breaker.reset(std::chrono::steady_clock::now())) {
-    log_line(fmt::format("breaker {}: {} -> {} (reset by admin)", runtime.target.name,
-                         to_string(transition->from), to_string(transition->to)));
-    metrics_.record_breaker_transition(runtime.target.name, transition->from, transition->to);
-    metrics_.set_breaker_state(runtime.target.name, transition->to);
+// Every route's breaker of `target`, or with `route` (a route id or label as /admin/breakers shows
+// it) that route's only. Returns them as /admin/breakers shows them after the reset.
+Json AdminServer::reset_breakers(const std::string& target, const std::string& route) {
+  Json reset = Json::array();
+  for (const auto& breaker : runtimes_.breakers().all()) {
+    bool picked = breaker->target.name == target && (route.empty() || route == breaker->route ||
+                                                     route == std::to_string(breaker->route_id));
+    if (!picked) continue;
+    reset_breaker(*breaker);
+    reset.push_back(breaker_json(*breaker, std::chrono::steady_clock::now()));
+  }
+  return reset;
+}
+
+void AdminServer::reset_breaker(RouteBreaker& breaker) {
+  if (auto transition = breaker.breaker.reset(std::chrono::steady_clock::now())) {
+    log_line(fmt::format("breaker {} on {}: {} -> {} (reset by admin)", breaker.target.name,
+                         breaker.route, to_string(transition->from), to_string(transition->to)));
+    metrics_.record_breaker_transition(breaker.route, breaker.target.name, transition->from,
+                                       transition->to);
   }
 }
 

@@ -4,8 +4,10 @@
 //   GET /readyz       200 once a rule set is loaded (with a warning while the database cannot be
 //                     read and the last good rules are served), 503 with the reason before
 //   GET /admin/rules  the live route table and its version, as JSON
-//   GET /admin/breakers                every target's breaker: state, since, window, last failure
-//   POST /admin/breakers/NAME/reset    closes a breaker (needs the admin token when one is set)
+//   GET /admin/breakers                every route's breaker of each of its targets: state, since,
+//                                      window, last failure
+//   POST /admin/breakers/NAME/reset    closes target NAME's breakers (?route=ID or label: one
+//                                      route's); needs the admin token when one is set
 //   GET /admin/traffic                 requests per target over the last 5 minutes
 //   GET /metrics                       Prometheus text exposition format
 //
@@ -13,6 +15,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -44,7 +47,8 @@ class AdminServer {
   void install_routes();
   void install_resilience_routes();
   bool authorized(const httplib::Request& req) const;
-  void reset_breaker(TargetRuntime& runtime);
+  nlohmann::ordered_json reset_breakers(const std::string& target, const std::string& route);
+  void reset_breaker(RouteBreaker& breaker);
 
   const RouteSnapshot& snapshot_;
   const Readiness& readiness_;

@@ -189,16 +189,22 @@ ThreadMetrics& MetricsRegistry::shard(int thread_index) {
   return *shards_[static_cast<std::size_t>(thread_index)];
 }
 
-void MetricsRegistry::set_breaker_state(std::string_view target, BreakerState state) {
+void MetricsRegistry::set_breaker_state(std::string_view route, std::string_view target,
+                                        BreakerState state) {
   std::lock_guard lock{process_mutex_};
-  breaker_state_.insert_or_assign(std::string{target}, state);
+  breaker_state_.insert_or_assign(BreakerKey{std::string{route}, std::string{target}}, state);
 }
 
-void MetricsRegistry::record_breaker_transition(std::string_view target, BreakerState from,
-                                                BreakerState to) {
+void MetricsRegistry::record_breaker_transition(std::string_view route, std::string_view target,
+                                                BreakerState from, BreakerState to) {
   std::lock_guard lock{process_mutex_};
-  breaker_state_.insert_or_assign(std::string{target}, to);
-  ++breaker_transitions_[BreakerTransitionKey{std::string{target}, from, to}];
+  breaker_state_.insert_or_assign(BreakerKey{std::string{route}, std::string{target}}, to);
+  ++breaker_transitions_[BreakerTransitionKey{std::string{route}, std::string{target}, from, to}];
+}
+
+void MetricsRegistry::drop_breaker(std::string_view route, std::string_view target) {
+  std::lock_guard lock{process_mutex_};
+  breaker_state_.erase(BreakerKey{std::string{route}, std::string{target}});
 }
 
 void MetricsRegistry::set_rules_version(std::int64_t version) {

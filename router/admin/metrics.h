@@ -157,9 +157,12 @@ class MetricsRegistry {
   int shard_count() const { return static_cast<int>(shards_.size()); }
 
   // Process-wide values; any thread, rare (a mutex or atomics).
-  void set_breaker_state(std::string_view target, BreakerState state);
-  // Counts the transition and sets the target's state to `to`.
-  void record_breaker_transition(std::string_view target, BreakerState from, BreakerState to);
+  void set_breaker_state(std::string_view route, std::string_view target, BreakerState state);
+  // Counts the transition and sets the breaker's state to `to`.
+  void record_breaker_transition(std::string_view route, std::string_view target, BreakerState from,
+                                 BreakerState to);
+  // The breaker is gone (its route was removed or its target changed): no more state gauge.
+  void drop_breaker(std::string_view route, std::string_view target);
   void set_rules_version(std::int64_t version);
   void record_rules_reload();
   void set_build_info(std::string_view version);
@@ -177,7 +180,7 @@ class MetricsRegistry {
   std::vector<std::unique_ptr<ThreadMetrics>> shards_;
 
   mutable std::mutex process_mutex_;  // guards the maps and build_version_ below
-  std::map<std::string, BreakerState, std::less<>> breaker_state_;
+  std::map<BreakerKey, BreakerState> breaker_state_;
   std::map<BreakerTransitionKey, std::uint64_t> breaker_transitions_;
   std::string build_version_;
   std::atomic<std::int64_t> rules_version_{0};

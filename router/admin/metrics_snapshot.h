@@ -54,7 +54,15 @@ struct ShadowCounters {
   std::uint64_t skipped = 0;      // not mirrored: body over --shadow-max-body, primary failed
 };
 
+// A breaker is per route and target: `route` is its route_label ("(unmatched)" for the default).
+struct BreakerKey {
+  std::string route;
+  std::string target;
+  auto operator<=>(const BreakerKey&) const = default;
+};
+
 struct BreakerTransitionKey {
+  std::string route;
   std::string target;
   BreakerState from = BreakerState::closed;
   BreakerState to = BreakerState::closed;
@@ -69,7 +77,7 @@ struct MetricsSnapshot {
   std::map<std::string, TargetCounters> targets;    // by target
   std::map<std::string, ShadowCounters> shadow;     // by route
   std::uint64_t shadow_write_drops = 0;
-  std::map<std::string, BreakerState> breaker_state;
+  std::map<BreakerKey, BreakerState> breaker_state;
   std::map<BreakerTransitionKey, std::uint64_t> breaker_transitions;
   std::int64_t rules_version = 0;
   std::uint64_t rules_reloads = 0;

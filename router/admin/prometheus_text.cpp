@@ -131,21 +131,26 @@ void render_breakers(PrometheusText& out, const MetricsSnapshot& s) {
                                       BreakerState::half_open};
   if (!s.breaker_state.empty()) {
     out.family("strangler_breaker_state",
-               "Circuit breaker state per target: 1 for the current state, 0 for the others.",
+               "Circuit breaker state per route and target: 1 for the current state, 0 for the "
+               "others.",
                "gauge");
-    for (const auto& [target, current] : s.breaker_state) {
+    for (const auto& [key, current] : s.breaker_state) {
       for (auto state : kStates) {
-        out.sample("strangler_breaker_state", {{"target", target}, {"state", to_string(state)}},
+        out.sample("strangler_breaker_state",
+                   {{"route", key.route}, {"target", key.target}, {"state", to_string(state)}},
                    state == current ? "1" : "0");
       }
     }
   }
   if (s.breaker_transitions.empty()) return;
-  out.family("strangler_breaker_transitions_total", "Circuit breaker state changes, by target.",
-             "counter");
+  out.family("strangler_breaker_transitions_total",
+             "Circuit breaker state changes, by route and target.", "counter");
   for (const auto& [key, count] : s.breaker_transitions) {
     out.sample("strangler_breaker_transitions_total",
-               {{"target", key.target}, {"from", to_string(key.from)}, {"to", to_string(key.to)}},
+               {{"route", key.route},
+                {"target", key.target},
+                {"from", to_string(key.from)},
+                {"to", to_string(key.to)}},
                count_text(count));
   }
 }

@@ -211,7 +211,7 @@ void ClientSession::log_access(const RequestState& request, const ForwardOutcome
     const auto& routed = *request.routed;
     if (routed.match->route) record.route = routed.match->label;
     record.target = answering_target(routed, outcome);
-    record.breaker = to_string(routed.runtime(routed.target_index).breaker.snapshot(now).state);
+    record.breaker = to_string(routed.breaker(routed.target_index).breaker.snapshot(now).state);
   }
   worker_.access_log->log(std::move(record));
 }

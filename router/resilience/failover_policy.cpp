@@ -69,7 +69,9 @@ bool is_idempotent(std::string_view method) {
          method == "DELETE";
 }
 
-Decision decide_after_failure(const AttemptFacts& facts) {
+namespace {
+
+Decision decide(const AttemptFacts& facts) {
   auto fail = Decision{NextStep::fail, describe(facts.failure), status_for(facts.failure)};
   bool admission = facts.failure == AttemptFailure::breaker_open ||
                    facts.failure == AttemptFailure::bulkhead_full;
@@ -85,6 +87,17 @@ Decision decide_after_failure(const AttemptFacts& facts) {
   if (!slow && facts.retries_left > 0) return {NextStep::retry, describe(facts.failure), 0};
   if (facts.has_fallback) return {NextStep::fallback, fallback_reason(facts.failure), 0};
   return fail;
+}
+
+}  // namespace
+
+Decision decide_after_failure(const AttemptFacts& facts) {
+  if (!facts.has_fallback || facts.method_falls_back) return decide(facts);
+  AttemptFacts without = facts;
+  without.has_fallback = false;
+  auto decision = decide(without);
+  decision.held_back = decision.next == NextStep::fail;
+  return decision;
 }
 
 }  // namespace strangler

@@ -8,6 +8,9 @@
 // - bytes reached it (reset, timeout, garbage): only an idempotent request whose body can be sent
 //   again may be retried and then sent to the fallback; anything else fails. A timeout is never
 //   retried on the same target (the wait would double); it may still go to the fallback.
+// - the fallback is used only for a method the route lets fall back (GET, HEAD, OPTIONS unless the
+//   route says otherwise): a write sent to the fallback would land in the wrong database. Another
+//   method is treated as if there were no fallback, and a failure says it was held back.
 // The retry budget is the caller's: it asks again with no retries left when the budget says no.
 #pragma once
 
@@ -29,10 +32,11 @@ enum class AttemptFailure {
 
 struct AttemptFacts {
   AttemptFailure failure;
-  bool idempotent = false;    // GET, HEAD, OPTIONS, PUT, DELETE
-  bool replayable = false;    // no request body was consumed from the client
-  int retries_left = 0;       // on this target
-  bool has_fallback = false;  // a fallback target exists and is not the one that failed
+  bool idempotent = false;        // GET, HEAD, OPTIONS, PUT, DELETE
+  bool replayable = false;        // no request body was consumed from the client
+  int retries_left = 0;           // on this target
+  bool has_fallback = false;      // a fallback target exists and is not the one that failed
+  bool method_falls_back = true;  // the route lets this request's method go to the fallback
 };
 
 enum class NextStep { retry, fallback, fail };
@@ -41,6 +45,9 @@ struct Decision {
   NextStep next;
   std::string_view reason;  // X-Strangler-Fallback value, or the error's reason
   int status = 0;           // for fail: 502, 503 or 504
+  // For fail: a fallback exists but this method may not use it (the caller adds that to the
+  // reason: "breaker-open; POST does not fall back").
+  bool held_back = false;
 };
 
 Decision decide_after_failure(const AttemptFacts& facts);

@@ -127,9 +127,14 @@ void RulesReloader::publish(Read read, std::chrono::steady_clock::time_point sta
   auto built_from = std::chrono::steady_clock::now();
   auto state = std::make_shared<RoutingState>();
   state->table = RouteTable::build(std::move(read.rules), table_.get());
-  std::vector<std::string> fresh;
-  state->runtimes = runtimes_.sync(*state->table, built_from, &fresh);
-  for (const auto& name : fresh) metrics_.set_breaker_state(name, BreakerState::closed);
+  state->runtimes = runtimes_.sync(*state->table, built_from);
+  std::vector<std::shared_ptr<RouteBreaker>> fresh_breakers, gone_breakers;
+  state->breakers =
+      runtimes_.breakers().sync(*state->table, built_from, &fresh_breakers, &gone_breakers);
+  for (const auto& gone : gone_breakers) metrics_.drop_breaker(gone->route, gone->target.name);
+  for (const auto& breaker : fresh_breakers) {
+    metrics_.set_breaker_state(breaker->route, breaker->target.name, BreakerState::closed);
+  }
   snapshot_.publish(state);
   auto done = std::chrono::steady_clock::now();
   if (version_ >= 0) {

@@ -3,14 +3,10 @@
 
 namespace strangler {
 
-namespace {
-
-bool same_settings(const Target& a, const Target& b) {
+bool same_protection(const Target& a, const Target& b) {
   return a.connect_timeout_ms == b.connect_timeout_ms && a.timeout_ms == b.timeout_ms &&
          a.resilience == b.resilience;
 }
-
-}  // namespace
 
 BreakerSettings breaker_settings(const Target& target) {
   const auto& r = target.resilience;
@@ -25,8 +21,8 @@ BreakerSettings breaker_settings(const Target& target) {
   return settings;
 }
 
-TargetRuntime::TargetRuntime(const Target& t, std::chrono::steady_clock::time_point now)
-    : target(t), breaker(breaker_settings(t), now), bulkhead(t.resilience.max_concurrent) {}
+TargetRuntime::TargetRuntime(const Target& t, std::chrono::steady_clock::time_point /*now*/)
+    : target(t), bulkhead(t.resilience.max_concurrent) {}
 
 std::vector<std::shared_ptr<TargetRuntime>> TargetRuntimes::sync(
     const RouteTable& table, std::chrono::steady_clock::time_point now,
@@ -38,7 +34,7 @@ std::vector<std::shared_ptr<TargetRuntime>> TargetRuntimes::sync(
     const auto& target = table.target(i).target;
     auto kept = by_name_.find(target.name);
     std::shared_ptr<TargetRuntime> runtime;
-    if (kept != by_name_.end() && same_settings(kept->second->target, target)) {
+    if (kept != by_name_.end() && same_protection(kept->second->target, target)) {
       runtime = kept->second;
     } else {
       runtime = std::make_shared<TargetRuntime>(target, now);

@@ -1,10 +1,11 @@
-// TargetRuntime: the live protection state of one target — its circuit breaker, retry budget and
-// bulkhead — shared by every I/O thread and by every route that sends to the target.
+// TargetRuntime: the live protection state of one target that guards the target as a whole — its
+// retry budget and bulkhead — shared by every I/O thread and by every route that sends to the
+// target. Circuit breakers are per route and target (route_breakers.h).
 //
 // TargetRuntimes keeps them across rule reloads: a target whose settings did not change keeps its
-// runtime (an open breaker stays open through an unrelated flip); a changed target gets a fresh
-// one. The reloader publishes the runtimes next to the RouteTable (RoutingState), index for index
-// with the table's targets, so the request path finds a target's runtime without a lookup or lock.
+// runtime; a changed target gets a fresh one. The reloader publishes the runtimes next to the
+// RouteTable (RoutingState), index for index with the table's targets, so the request path finds a
+// target's runtime without a lookup or lock.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "router/resilience/bulkhead.h"
 #include "router/resilience/circuit_breaker.h"
 #include "router/resilience/retry_budget.h"
+#include "router/routing/route_breakers.h"
 #include "rules/route_table.h"
 
 namespace strangler {
@@ -26,7 +28,6 @@ struct TargetRuntime {
   TargetRuntime(const Target& target, std::chrono::steady_clock::time_point now);
 
   Target target;  // the settings it was built from
-  CircuitBreaker breaker;
   RetryBudget budget;
   Bulkhead bulkhead;
 };
@@ -34,10 +35,15 @@ struct TargetRuntime {
 // A probe that never reports is bounded by what a call to the target may take at most.
 BreakerSettings breaker_settings(const Target& target);
 
-// What the I/O threads read: a table and its targets' runtimes, published together.
+// True when protection state built for `a` fits `b`: same timeouts and resilience settings.
+bool same_protection(const Target& a, const Target& b);
+
+// What the I/O threads read: a table, its targets' runtimes and its routes' breakers, published
+// together.
 struct RoutingState {
   std::shared_ptr<const RouteTable> table;
   std::vector<std::shared_ptr<TargetRuntime>> runtimes;  // parallel to table->target(i)
+  std::shared_ptr<const RouteBreakerTable> breakers;     // by route slot and target index
 };
 
 class TargetRuntimes {
@@ -50,7 +56,12 @@ class TargetRuntimes {
   std::vector<std::shared_ptr<TargetRuntime>> all() const;
   std::shared_ptr<TargetRuntime> find(std::string_view name) const;
 
+  // The per-route breakers, kept beside the per-target state so that whoever holds one (the
+  // reloader, the admin server) holds both.
+  RouteBreakers& breakers() { return breakers_; }
+
  private:
+  RouteBreakers breakers_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<TargetRuntime>, std::less<>> by_name_;
 };

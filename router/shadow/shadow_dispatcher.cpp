@@ -58,8 +58,12 @@ void ShadowDispatcher::submit(std::vector<ShadowJob> jobs) {
 Task<void> ShadowDispatcher::run(ShadowJob job) {
   const auto& table = *job.state->table;
   const auto& shadow_target = table.target(job.shadow_index);
-  auto& runtime = *job.state->runtimes[job.shadow_index];
-  auto state = runtime.breaker.snapshot(std::chrono::steady_clock::now()).state;
+  // The route's own breaker for the shadow target, when its client traffic goes there too (a
+  // split): copies stop while it is open.
+  auto state = BreakerState::closed;
+  if (auto* breaker = job.state->breakers->find(job.route_slot, job.shadow_index)) {
+    state = breaker->breaker.snapshot(std::chrono::steady_clock::now()).state;
+  }
   int& in_flight = in_flight_[shadow_target.target.name];
   if (state != BreakerState::closed || in_flight >= settings_.max_in_flight_per_target) {
     analyzer_.count_dropped(*job.route, metrics_);

@@ -3,8 +3,9 @@
 //
 // I/O threads call submit() after the client has its whole answer. The hand-off is bounded: at
 // most `queue_capacity` copies wait, and each shadow target has at most
-// `max_in_flight_per_target` copies outstanding; beyond either, and while the shadow target's
-// breaker is not closed, a copy is dropped and counted. Shadow copies have their own upstream
+// `max_in_flight_per_target` copies outstanding; beyond either, and while the route's breaker for
+// the shadow target (when a split sends it client traffic) is not closed, a copy is dropped and
+// counted. Shadow copies have their own upstream
 // pool; their outcomes never touch the client's answer and are not reported to the shadow
 // target's breaker (client traffic alone decides its state).
 #pragma once

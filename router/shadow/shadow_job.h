@@ -27,6 +27,7 @@ struct CopiedRequest {
 struct ShadowJob {
   std::shared_ptr<const RoutingState> state;  // keeps the route and its targets alive
   const Route* route = nullptr;               // never null: only routed requests are shadowed
+  std::size_t route_slot = 0;                 // the route's CompiledRoute::slot
   std::size_t primary_index = 0;
   std::size_t shadow_index = 0;
   CopiedRequest request;

@@ -28,6 +28,7 @@ std::vector<std::pair<std::string, std::string>> copy_fields(const Fields& field
 ShadowTap::ShadowTap(const RoutedRequest& routed, std::size_t capture_limit) {
   job_.state = routed.state;
   job_.route = routed.match->route;
+  job_.route_slot = routed.match->slot;
   job_.primary_index = routed.target_index;
   job_.shadow_index = routed.match->shadow_index;
   job_.request.target = routed.upstream_target;

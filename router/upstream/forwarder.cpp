@@ -21,6 +21,9 @@ struct Forwarder::Pass {
   ShadowTap* tap;
   ForwardOutcome out;
   bool body_consumed = false;  // some request body bytes were read from the client
+  // The target being tried has a fallback, so its 5xx answers may count against its breaker.
+  // Without one they never do: the client gets the application's own answer, never a 503.
+  bool counts_5xx = false;
 };
 
 namespace {
@@ -53,6 +56,8 @@ Task<ForwardOutcome> Forwarder::forward(const RequestState& request, RequestPars
   pass.out.keep_alive = header.keep_alive();
   bool expects_continue = iequals(to_std(header[http::field::expect]), "100-continue");
   bool idempotent = is_idempotent(to_std(header.method_string()));
+  const Route* rule = pass.routed.match->route;
+  bool method_falls_back = rule && rule->fallback_methods.admits(to_std(header.method_string()));
   prepare(pass);
   if (expects_continue && !parser.is_done()) {
     // A statement of its own: GCC 12 mishandles co_await in conditions (ClientSession::run).
@@ -67,6 +72,7 @@ Task<ForwardOutcome> Forwarder::forward(const RequestState& request, RequestPars
   int retries_left = pass.routed.runtime(index).target.resilience.retries;
   bool first_on_target = true;
   for (int attempt_number = 1;; ++attempt_number) {
+    pass.counts_5xx = fallback != kNoTarget;
     auto result = co_await attempt(pass, index, first_on_target);
     first_on_target = false;
     if (result.kind == AttemptResult::Kind::answered) co_return pass.out;
@@ -74,8 +80,8 @@ Task<ForwardOutcome> Forwarder::forward(const RequestState& request, RequestPars
       pass.out.keep_alive = false;
       co_return pass.out;
     }
-    AttemptFacts facts{result.failure, idempotent, !pass.body_consumed, retries_left,
-                       fallback != kNoTarget};
+    AttemptFacts facts{result.failure,        idempotent,       !pass.body_consumed, retries_left,
+                       fallback != kNoTarget, method_falls_back};
     auto decision = decide_after_failure(facts);
     auto& runtime = pass.routed.runtime(index);
     if (decision.next == NextStep::retry &&
@@ -126,23 +132,28 @@ Task<bool> Forwarder::send_continue() {
   co_return !ec;
 }
 
-// Nothing left to try: the router answers 502, 503 or 504 itself.
+// Nothing left to try: the router answers 502, 503 or 504 itself. A request whose method the
+// route does not let fall back says so in the reason ("breaker-open; POST does not fall back").
 Task<void> Forwarder::fail(Pass& pass, const Decision& decision, std::size_t index) {
-  auto& runtime = pass.routed.runtime(index);
+  auto& breaker = pass.routed.breaker(index).breaker;
   pass.out.answered_by = index;
   int retry_after = 0;
   if (decision.status == 503) {
     auto now = std::chrono::steady_clock::now();
-    auto snapshot = runtime.breaker.snapshot(now);
-    auto left = std::chrono::duration_cast<std::chrono::seconds>(
-        runtime.breaker.settings().recovery - (now - snapshot.since));
+    auto snapshot = breaker.snapshot(now);
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(breaker.settings().recovery -
+                                                                 (now - snapshot.since));
     retry_after = snapshot.state == BreakerState::open ? std::max<int>(1, left.count() + 1) : 1;
+  }
+  std::string reason(decision.reason);
+  if (decision.held_back) {
+    reason += fmt::format("; {} does not fall back", to_std(pass.parser.get().method_string()));
   }
   bool keep = pass.out.keep_alive && pass.parser.is_done();
   co_await reply_error(
       pass,
-      {upstream_error_kind(decision.status), decision.reason, pass.request.request_id,
-       runtime.target.name, pass.out.fallback_reason, retry_after},
+      {upstream_error_kind(decision.status), reason, pass.request.request_id,
+       pass.routed.runtime(index).target.name, pass.out.fallback_reason, retry_after},
       keep);
 }
 
@@ -178,8 +189,9 @@ Task<Forwarder::AttemptResult> Forwarder::attempt(Pass& pass, std::size_t index,
     co_return AttemptResult::failed(AttemptFailure::bulkhead_full);
   }
   auto now = std::chrono::steady_clock::now();
-  auto admission = runtime.breaker.try_acquire(now);
-  note_transition(runtime.target.name, admission.transition);
+  auto& breaker = pass.routed.breaker(index);
+  auto admission = breaker.breaker.try_acquire(now);
+  note_transition(breaker, admission.transition);
   if (!admission.ticket.admitted) co_return AttemptResult::failed(AttemptFailure::breaker_open);
   // The budget's base is client requests, so a retry must not count as one.
   if (first_on_target) runtime.budget.record_request(now);
@@ -189,19 +201,19 @@ Task<Forwarder::AttemptResult> Forwarder::attempt(Pass& pass, std::size_t index,
 
 void Forwarder::report(const Pass& pass, std::size_t index, const BreakerTicket& ticket,
                        bool success, std::string_view reason) {
-  auto& runtime = pass.routed.runtime(index);
+  auto& breaker = pass.routed.breaker(index);
   auto transition =
-      runtime.breaker.on_result(ticket, success, std::chrono::steady_clock::now(), reason);
-  note_transition(runtime.target.name, transition);
+      breaker.breaker.on_result(ticket, success, std::chrono::steady_clock::now(), reason);
+  note_transition(breaker, transition);
 }
 
-void Forwarder::note_transition(const std::string& target,
+void Forwarder::note_transition(const RouteBreaker& breaker,
                                 std::optional<BreakerTransition> transition) {
   if (!transition) return;
-  log_line(fmt::format("breaker {}: {} -> {}", target, to_string(transition->from),
-                       to_string(transition->to)));
-  worker_.metrics_registry.record_breaker_transition(target, transition->from, transition->to);
-  worker_.metrics_registry.set_breaker_state(target, transition->to);
+  log_line(fmt::format("breaker {} on {}: {} -> {}", breaker.target.name, breaker.route,
+                       to_string(transition->from), to_string(transition->to)));
+  worker_.metrics_registry.record_breaker_transition(breaker.route, breaker.target.name,
+                                                     transition->from, transition->to);
 }
 
 // One exchange with the target. A body-less request that failed on a reused pooled connection
@@ -258,7 +270,8 @@ Task<Forwarder::AttemptResult> Forwarder::exchange(Pass& pass, std::size_t index
       co_return AttemptResult::failed(failure);
     }
     auto status = response->get().result_int();
-    bool server_error = status >= 500 && target.target.resilience.count_5xx_as_failure;
+    bool server_error =
+        status >= 500 && pass.counts_5xx && target.target.resilience.count_5xx_as_failure;
     report(pass, index, ticket, !server_error,
            server_error ? fmt::format("status {}", status) : "");
     pass.out.answered_by = index;

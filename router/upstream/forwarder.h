@@ -64,7 +64,7 @@ class Forwarder {
   Task<void> reply_error(Pass& pass, const ErrorReply& reply, bool keep_alive);
   void report(const Pass& pass, std::size_t index, const BreakerTicket& ticket, bool success,
               std::string_view reason);
-  void note_transition(const std::string& target, std::optional<BreakerTransition> transition);
+  void note_transition(const RouteBreaker& breaker, std::optional<BreakerTransition> transition);
   Task<void> back_off(const Pass& pass, std::size_t index, int attempt_number);
 
   TimedStream& client_;

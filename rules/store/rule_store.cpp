@@ -89,8 +89,8 @@ bool same_target(const Target& a, const Target& b) {
 bool same_route(const Route& a, const Route& b) {
   return a.id == b.id && a.pattern == b.pattern && a.methods == b.methods && a.target == b.target &&
          a.split_target == b.split_target && a.split_percent == b.split_percent &&
-         a.sticky_header == b.sticky_header && a.fallback == b.fallback && a.shadow == b.shadow &&
-         a.ignores == b.ignores;
+         a.sticky_header == b.sticky_header && a.fallback == b.fallback &&
+         a.fallback_methods == b.fallback_methods && a.shadow == b.shadow && a.ignores == b.ignores;
 }
 
 void validate_target(const Target& target) {

@@ -85,6 +85,8 @@ struct RouteSpec {
   std::string target;
   // nullopt or kDefaultFallback: the default; kNoFallback: none; else another target's name.
   std::optional<std::string> fallback{};
+  // Methods that may fall back, "GET,HEAD" or "*" (every method); nullopt: GET,HEAD,OPTIONS.
+  std::optional<std::string> fallback_methods{};
 };
 
 struct FlipSpec {
@@ -99,6 +101,8 @@ struct FlipSpec {
   GatePolicy gate{};
   // Flip even when the gate refuses; the flip is then recorded as "route flip (forced)".
   bool force = false;
+  // nullopt keeps the route's fallback methods; otherwise as RouteSpec::fallback_methods.
+  std::optional<std::string> fallback_methods{};
 };
 
 // `route shadow`: mirror the selected route's sampled requests to config.target.

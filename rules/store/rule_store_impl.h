@@ -26,7 +26,7 @@ namespace strangler {
 #define STRANGLER_SELECT_ROUTES                                                              \
   "SELECT id, pattern, exact, methods, target, split_target, split_percent, sticky_header, " \
   "fallback_target, fallback_none, shadow_target, shadow_percent, shadow_methods, "          \
-  "shadow_noise_check, shadow_headers FROM routes"
+  "shadow_noise_check, shadow_headers, fallback_methods FROM routes"
 #define STRANGLER_ROUTE_ORDER " ORDER BY pattern, exact DESC, methods"
 
 // Values from rows selected with the column lists above (rule_store_rows.cpp).

@@ -93,6 +93,7 @@ Route route_from_row(const sqlite::Statement& row) {
   } else {
     route.fallback = row.optional_text(8);
   }
+  route.fallback_methods = MethodSet::parse_explicit(row.text(15));
   if (auto shadow_target = row.optional_text(10)) {
     ShadowConfig shadow;
     shadow.target = *shadow_target;
@@ -135,8 +136,8 @@ void RuleStore::Impl::insert_route(Route& route) {
   auto insert = db.prepare(
       "INSERT INTO routes (id, pattern, exact, methods, target, split_target, split_percent, "
       "sticky_header, created_at, fallback_target, fallback_none, shadow_target, shadow_percent, "
-      "shadow_methods, shadow_noise_check, shadow_headers) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+      "shadow_methods, shadow_noise_check, shadow_headers, fallback_methods) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
   if (route.id != 0) insert.bind(1, route.id);  // otherwise NULL: SQLite picks the next id
   insert.bind(2, route.pattern.text()).bind(3, route.pattern.exact).bind(4, route.methods.text());
   insert.bind(5, route.target);
@@ -144,6 +145,7 @@ void RuleStore::Impl::insert_route(Route& route) {
   insert.bind(7, route.split_percent).bind(8, route.sticky_header).bind(9, utc_now_rfc3339());
   bind_fallback(insert, 10, route);
   bind_shadow(insert, 12, route);
+  insert.bind(17, route.fallback_methods.explicit_text());
   insert.run();
   route.id = db.last_insert_rowid();
   write_ignores(route);
@@ -153,12 +155,14 @@ void RuleStore::Impl::update_route(const Route& route) {
   auto update = db.prepare(
       "UPDATE routes SET target = ?2, split_target = ?3, split_percent = ?4, sticky_header = ?5, "
       "fallback_target = ?6, fallback_none = ?7, shadow_target = ?8, shadow_percent = ?9, "
-      "shadow_methods = ?10, shadow_noise_check = ?11, shadow_headers = ?12 WHERE id = ?1");
+      "shadow_methods = ?10, shadow_noise_check = ?11, shadow_headers = ?12, "
+      "fallback_methods = ?13 WHERE id = ?1");
   update.bind(1, route.id).bind(2, route.target);
   if (!route.split_target.empty()) update.bind(3, route.split_target);
   update.bind(4, route.split_percent).bind(5, route.sticky_header);
   bind_fallback(update, 6, route);
   bind_shadow(update, 8, route);
+  update.bind(13, route.fallback_methods.explicit_text());
   update.run();
   write_ignores(route);
 }

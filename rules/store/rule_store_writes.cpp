@@ -35,6 +35,15 @@ std::optional<std::string> stored_fallback(const std::optional<std::string>& giv
   return given;
 }
 
+// A --fallback-methods value; a bad one is refused before anything is written.
+MethodSet parsed_fallback_methods(const std::string& given) {
+  try {
+    return MethodSet::parse_explicit(given);
+  } catch (const RuleError& e) {
+    throw RuleError(fmt::format("--fallback-methods: {}", e.what()));
+  }
+}
+
 std::string joined_labels(const std::vector<Route>& routes) {
   std::string text;
   for (const auto& route : routes) {
@@ -177,6 +186,8 @@ Route RuleStore::add_route(const RouteSpec& spec, const ChangeContext& ctx) {
   route.methods = MethodSet::parse(spec.methods);
   route.target = spec.target;
   route.fallback = stored_fallback(spec.fallback);
+  if (spec.fallback_methods)
+    route.fallback_methods = parsed_fallback_methods(*spec.fallback_methods);
   return impl_->write([&] {
     impl_->require_target(route.target, true);
     impl_->check_fallback(route, "");
@@ -203,9 +214,11 @@ Route flipped(const Route& before, const FlipSpec& spec) {
   std::string label = route_label(before);
   Route after = before;
   if (spec.fallback) after.fallback = stored_fallback(spec.fallback);
+  if (spec.fallback_methods)
+    after.fallback_methods = parsed_fallback_methods(*spec.fallback_methods);
   if (!spec.percent) {
     if (spec.to == before.target && before.split_target.empty() &&
-        after.fallback == before.fallback) {
+        after.fallback == before.fallback && after.fallback_methods == before.fallback_methods) {
       throw RuleError(fmt::format("route {} already goes to {}; nothing changed", label, spec.to));
     }
     after.target = spec.to;  // completes the flip, or cancels the split when `to` is the target

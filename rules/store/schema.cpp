@@ -208,6 +208,12 @@ CREATE TRIGGER diff_ignores_delete_logged AFTER DELETE ON diff_ignores BEGIN
   INSERT INTO route_changes (route_id) VALUES (OLD.route_id);
 END;
 )sql"},
+    // The methods a route lets fall back (issue 15): canonical MethodSet text, '*' for every
+    // method. Existing routes get the safe default: writes never land on the fallback.
+    {6, R"sql(
+ALTER TABLE routes ADD COLUMN fallback_methods TEXT NOT NULL DEFAULT 'GET,HEAD,OPTIONS'
+  CHECK (fallback_methods <> '');
+)sql"},
 };
 
 }  // namespace

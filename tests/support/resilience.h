@@ -29,22 +29,27 @@ inline nlohmann::json admin_json(const Cluster& c, const std::string& path) {
   return nlohmann::json::parse(res->body);
 }
 
-// The /admin/breakers entry of `target`, or null when it is not listed.
-inline nlohmann::json breaker_entry(const Cluster& c, const std::string& target) {
+// The /admin/breakers entry of `target` on `route` (its label, "/orders"; "": the first entry
+// of the target, for a target that serves one route), or null when it is not listed.
+inline nlohmann::json breaker_entry(const Cluster& c, const std::string& target,
+                                    const std::string& route = "") {
   auto all = admin_json(c, "/admin/breakers");
   INFO(all.dump());
   REQUIRE(all.contains("targets"));
   REQUIRE(all["targets"].is_array());
   for (const auto& t : all["targets"]) {
-    if (t.value("name", "") == target) return t;
+    if (t.value("name", "") == target && (route.empty() || t.value("route", "") == route)) {
+      return t;
+    }
   }
   return nullptr;
 }
 
-// The breaker state of `target` as /admin/breakers shows it ("closed", "open", "half_open"), or
-// "" when it is not listed.
-inline std::string breaker_state(const Cluster& c, const std::string& target) {
-  auto entry = breaker_entry(c, target);
+// The breaker state of `target` on `route` as /admin/breakers shows it ("closed", "open",
+// "half_open"), or "" when it is not listed.
+inline std::string breaker_state(const Cluster& c, const std::string& target,
+                                 const std::string& route = "") {
+  auto entry = breaker_entry(c, target, route);
   if (!entry.is_object() || !entry.contains("state") || !entry["state"].is_string()) return "";
   return entry["state"].get<std::string>();
 }
@@ -58,7 +63,7 @@ inline bool is_rfc3339(const std::string& text) {
 
 // Whether one line of `log` reports a breaker transition of `target` from `from` to `to`: it
 // contains "breaker TARGET", then the word `from`, then the word `to`
-// ("breaker orders: closed -> open"). Half-open may be spelled half_open or half-open.
+// ("breaker orders on /orders: closed -> open"). Half-open may be spelled half_open or half-open.
 inline bool logged_transition(const std::string& log, const std::string& target,
                               const std::string& from, const std::string& to) {
   auto is_word_char = [](char ch) {

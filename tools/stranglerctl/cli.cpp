@@ -157,6 +157,9 @@ void add_route_commands(CLI::App& app, Parsed& p) {
   add->add_flag("--exact", p.route_add.exact, "Match only the path itself, not below it");
   optional_option(add, "--fallback", p.route_add.fallback,
                   "Target when --to cannot serve: NAME, none, or default (legacy)");
+  optional_option(add, "--fallback-methods", p.route_add.fallback_methods,
+                  "Methods that may fall back, e.g. GET,HEAD,OPTIONS,POST or * (default "
+                  "GET,HEAD,OPTIONS)");
   add->callback([&p] {
     p.command = [&p](RuleStore& s, const ChangeContext& c, std::ostream& o) {
       return route_add(p.route_add, s, c, o);
@@ -184,6 +187,9 @@ void add_route_commands(CLI::App& app, Parsed& p) {
                    "Header whose value picks the side (default: client address)");
   optional_option(flip, "--fallback", p.flip.fallback,
                   "Also set the fallback: NAME, none, or default (legacy); else it is kept");
+  optional_option(flip, "--fallback-methods", p.flip.fallback_methods,
+                  "Also set the methods that may fall back (GET,HEAD,OPTIONS,POST or *); else "
+                  "kept");
   add_selector(flip, p);
   flip->add_option("--min-samples", p.flip.min_samples,
                    "Gate: comparisons needed in --window when shadowed to --to (default 100)");

@@ -51,7 +51,8 @@ struct RouteAddArgs {
   std::string to;
   std::string methods;  // "" for every method
   bool exact = false;
-  std::optional<std::string> fallback{};  // NAME, "none" or "default"; nullopt: the default
+  std::optional<std::string> fallback{};          // NAME, "none" or "default"; nullopt: the default
+  std::optional<std::string> fallback_methods{};  // "GET,HEAD,POST", "*"; nullopt: GET,HEAD,OPTIONS
 };
 
 struct RouteRmArgs {
@@ -63,7 +64,8 @@ struct FlipArgs {
   std::string to;
   std::optional<int> percent;
   std::string sticky_header;
-  std::optional<std::string> fallback{};  // nullopt keeps the route's fallback setting
+  std::optional<std::string> fallback{};          // nullopt keeps the route's fallback setting
+  std::optional<std::string> fallback_methods{};  // nullopt keeps the route's fallback methods
   // The promotion gate, for a route that has been shadowed to `to`: at least min_samples
   // comparisons in the last `window` ("30m", "24h", "2d") and a match rate of min_match after
   // ignores and noise, unless `force`.

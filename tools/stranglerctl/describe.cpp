@@ -126,6 +126,14 @@ std::string describe_fallback(const Route& route) {
   return fmt::format("{} (default)", uses_fallback ? kDefaultTarget : kNoFallback);
 }
 
+std::string describe_fallback_methods(const Route& route) {
+  bool uses_fallback =
+      effective_fallback(route, route.target) ||
+      (!route.split_target.empty() && effective_fallback(route, route.split_target));
+  bool default_methods = route.fallback_methods == Route{}.fallback_methods;
+  return uses_fallback && !default_methods ? " for " + route.fallback_methods.explicit_text() : "";
+}
+
 std::string describe_target_change(const Target& before, const Target& after) {
   std::vector<std::string> parts;
   if (before.url != after.url) parts.push_back(fmt::format("url {} → {}", before.url, after.url));
@@ -143,6 +151,11 @@ std::string describe_target_change(const Target& before, const Target& after) {
 std::string describe_route_change(const Route& before, const Route& after) {
   std::string label = route_label(after);
   std::string extras = shadow_and_ignore_changes(before, after);
+  if (before.fallback_methods != after.fallback_methods) {
+    extras = fmt::format(", fallback methods {} → {}", before.fallback_methods.explicit_text(),
+                         after.fallback_methods.explicit_text()) +
+             extras;
+  }
   if (!extras.empty() && same_destination(before, after) && before.fallback == after.fallback) {
     return fmt::format("route {}: {}", label, extras.substr(2));
   }

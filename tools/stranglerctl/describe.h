@@ -21,6 +21,9 @@ std::string describe_target_change(const Target& before, const Target& after);
 // The FALLBACK cell of `route list`: "legacy (default)", "none (default)" (a legacy route's
 // default), "none" or a target name.
 std::string describe_fallback(const Route& route);
+// " for GET,HEAD,OPTIONS,POST" (the methods that may fall back, * for every method) when the
+// route has a fallback and lets other methods than the default GET, HEAD and OPTIONS use it.
+std::string describe_fallback_methods(const Route& route);
 // The SHADOW cell of `route list`: "-" or "orders 100% [GET,HEAD,OPTIONS]", followed by
 // ", noise check" and ", headers Content-Type,ETag" when those are not the defaults.
 std::string describe_shadow(const Route& route);

@@ -14,8 +14,9 @@ namespace strangler::ctl {
 
 int route_add(const RouteAddArgs& args, RuleStore& store, const ChangeContext& ctx,
               std::ostream& out) {
-  Route route = store.add_route(
-      RouteSpec{args.pattern, args.exact, args.methods, args.to, args.fallback}, ctx);
+  Route route = store.add_route(RouteSpec{args.pattern, args.exact, args.methods, args.to,
+                                          args.fallback, args.fallback_methods},
+                                ctx);
   std::string fallback;
   if (route.fallback) fallback = fmt::format(" (fallback {})", *route.fallback);
   out << fmt::format("route {} added → {}{}\n", route_label(route), route.target, fallback);
@@ -42,10 +43,10 @@ int route_list(const ListArgs& args, RuleStore& store, std::ostream& out) {
       split =
           fmt::format("{}% → {} ({})", route.split_percent, route.split_target, stickiness(route));
     }
-    table.add_row({std::to_string(route.id), route.pattern.text(),
-                   route.pattern.exact ? "exact" : "prefix",
-                   route.methods.all() ? "*" : route.methods.text(), route.target, split,
-                   describe_fallback(route), describe_shadow(route)});
+    table.add_row(
+        {std::to_string(route.id), route.pattern.text(), route.pattern.exact ? "exact" : "prefix",
+         route.methods.all() ? "*" : route.methods.text(), route.target, split,
+         describe_fallback(route) + describe_fallback_methods(route), describe_shadow(route)});
   }
   table.print(out);
   return 0;
@@ -97,6 +98,7 @@ int route_flip(const FlipArgs& args, RuleStore& store, const ChangeContext& ctx,
                std::ostream& out) {
   FlipSpec spec{args.route,    args.to,           args.percent, args.sticky_header,
                 args.fallback, gate_policy(args), args.force};
+  spec.fallback_methods = args.fallback_methods;
   FlipChange change;
   try {
     change = store.flip_route(spec, ctx);

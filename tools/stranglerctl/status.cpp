@@ -199,10 +199,12 @@ void render_breakers(const Json& summary, std::ostream& out) {
     out << "breakers: none reported\n";
     return;
   }
-  TablePrinter table({"BREAKER", "STATE", "SINCE", "FAILURES/CALLS", "LAST FAILURE"});
+  // One breaker per route and target; ROUTE is "-" from a router with per-target breakers.
+  TablePrinter table({"BREAKER", "ROUTE", "STATE", "SINCE", "FAILURES/CALLS", "LAST FAILURE"});
   for (const auto& breaker : breakers) {
     const Json& window = breaker.is_object() ? breaker.value("window", Json()) : Json();
-    table.add_row({field(breaker, "name"), field(breaker, "state"), field(breaker, "since"),
+    table.add_row({field(breaker, "name"), field(breaker, "route"), field(breaker, "state"),
+                   field(breaker, "since"),
                    fmt::format("{}/{}", field(window, "failures"), field(window, "calls")),
                    field(breaker, "last_failure")});
   }

@@ -1,6 +1,7 @@
 // Integration: the admin endpoints of the resilience features — GET /admin/breakers (one entry
-// per target: state, since, window, last failure), POST /admin/breakers/NAME/reset guarded by
-// --admin-token, and GET /admin/traffic (recent requests per serving target).
+// per route and target: state, since, window, last failure), POST /admin/breakers/NAME/reset
+// (every route's breaker of the target, or ?route= one) guarded by --admin-token, and GET
+// /admin/traffic (recent requests per serving target).
 #include <doctest/doctest.h>
 #include <httplib.h>
 
@@ -21,11 +22,12 @@ using namespace std::chrono_literals;
 namespace {
 
 httplib::Result reset_breaker(const Cluster& c, const std::string& target,
-                              const std::string& authorization = "") {
+                              const std::string& authorization = "",
+                              const std::string& query = "") {
   auto admin = c.admin_client();
   httplib::Headers headers;
   if (!authorization.empty()) headers.emplace("Authorization", authorization);
-  return admin.Post("/admin/breakers/" + target + "/reset", headers, "", "text/plain");
+  return admin.Post("/admin/breakers/" + target + "/reset" + query, headers, "", "text/plain");
 }
 
 }  // namespace
@@ -43,20 +45,22 @@ TEST_CASE("admin breakers: listing, and a reset that needs the admin token") {
   c.start_router({"--admin-token", "s3cret"});
   auto client = c.client();
 
-  // One entry per target, all closed at first.
+  // One entry per route and target its client traffic can go to, all closed at first: legacy for
+  // unmatched requests and as /orders' fallback, orders on /orders, ghost on /ghost (no fallback).
   auto all = admin_json(c, "/admin/breakers");
   INFO(all.dump(2));
   REQUIRE(all["targets"].is_array());
   std::multiset<std::string> names;
   for (const auto& t : all["targets"]) {
-    names.insert(t.value("name", ""));
+    names.insert(t.value("name", "") + " on " + t.value("route", ""));
     CHECK(t.value("state", "") == "closed");
     CHECK(is_rfc3339(t.value("since", "")));
     REQUIRE(t.contains("window"));
     CHECK(t["window"].value("calls", -1) == 0);
     CHECK(t["window"].value("failures", -1) == 0);
   }
-  CHECK(names == std::multiset<std::string>{"ghost", "legacy", "orders"});
+  CHECK(names == std::multiset<std::string>{"ghost on /ghost", "legacy on (unmatched)",
+                                            "legacy on /orders", "orders on /orders"});
 
   // Traffic: ghost refuses connections until its breaker opens.
   for (int i = 0; i < 3; ++i) REQUIRE(served_by(client.Get("/orders/1")) == "orders-svc");
@@ -95,12 +99,21 @@ TEST_CASE("admin breakers: listing, and a reset that needs the admin token") {
   auto unknown = reset_breaker(c, "nope", "Bearer s3cret");
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
+  // A route that does not send to the target: 404, nothing reset.
+  auto wrong_route = reset_breaker(c, "ghost", "Bearer s3cret", "?route=/orders");
+  REQUIRE(wrong_route);
+  CHECK(wrong_route->status == 404);
+  CHECK(breaker_state(c, "ghost") == "open");
 
   // With the token: closed, with an empty window, and the next request reaches ghost again.
-  auto ok = reset_breaker(c, "ghost", "Bearer s3cret");
+  auto ok = reset_breaker(c, "ghost", "Bearer s3cret", "?route=/ghost");
   REQUIRE(ok);
   INFO(ok->body);
   CHECK(ok->status == 200);
+  REQUIRE(nlohmann::json::accept(ok->body));
+  auto reset_entries = nlohmann::json::parse(ok->body)["targets"];
+  REQUIRE(reset_entries.size() == 1);
+  CHECK(reset_entries[0].value("route", "") == "/ghost");
   auto after = breaker_entry(c, "ghost");
   INFO(after.dump());
   CHECK(after.value("state", "") == "closed");
@@ -112,6 +125,7 @@ TEST_CASE("admin breakers: listing, and a reset that needs the admin token") {
   const auto log = c.router().stderr_text();
   INFO("router stderr:\n" << log);
   CHECK(logged_transition(log, "ghost", "closed", "open"));
+  CHECK(log.find("breaker ghost on /ghost:") != std::string::npos);  // the line names the route
   CHECK(logged_transition(log, "ghost", "open", "closed"));
   CHECK(!logged_transition(log, "orders", "closed", "open"));
 }

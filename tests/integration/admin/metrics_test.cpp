@@ -124,7 +124,14 @@ TEST_CASE("metrics: /metrics parsed by prometheus_client matches the traffic sen
     CHECK(s.sum(std::string(kLatency) + "_sum", {{"target", "orders"}}) > 0);
     CHECK(s.sum("strangler_breaker_state", {{"target", "orders"}, {"state", "closed"}}) == 1);
     CHECK(s.sum("strangler_breaker_state", {{"target", "orders"}, {"state", "open"}}) == 0);
-    CHECK(s.sum("strangler_breaker_state", {{"target", "legacy"}, {"state", "closed"}}) == 1);
+    // Breakers are per route and target: legacy has one for unmatched requests and one as the
+    // fallback of /orders.
+    CHECK(s.sum("strangler_breaker_state",
+                {{"route", "(unmatched)"}, {"target", "legacy"}, {"state", "closed"}}) == 1);
+    CHECK(s.sum("strangler_breaker_state",
+                {{"route", "/orders"}, {"target", "legacy"}, {"state", "closed"}}) == 1);
+    CHECK(s.sum("strangler_breaker_state",
+                {{"route", "/orders"}, {"target", "orders"}, {"state", "closed"}}) == 1);
     CHECK(s.sum("strangler_breaker_transitions_total", {{"target", "orders"}}) == 0);
     for (const auto* family : {"strangler_bulkhead_rejections_total", "strangler_retries_total",
                                "strangler_retry_budget_exhausted_total"}) {
@@ -164,7 +171,8 @@ TEST_CASE("metrics: /metrics parsed by prometheus_client matches the traffic sen
     CHECK(s.sum("strangler_breaker_state", {{"target", "orders"}, {"state", "closed"}}) == 0);
     CHECK(s.sum("strangler_breaker_state", {{"target", "orders"}}) == 1);  // one state at a time
     CHECK(s.sum("strangler_breaker_transitions_total",
-                {{"target", "orders"}, {"from", "closed"}, {"to", "open"}}) == 1);
+                {{"route", "/orders"}, {"target", "orders"}, {"from", "closed"}, {"to", "open"}}) ==
+          1);
     CHECK(s.sum("strangler_breaker_transitions_total", {{"target", "orders"}}) == 1);
   }
 

@@ -63,6 +63,7 @@ TEST_CASE("status: stranglerctl status shows every target and breaker of a live 
     CHECK_MESSAGE(text.out.find(name) != std::string::npos, "status does not mention " << name);
   }
   CHECK(line_with(text.out, "ghost", "open"));
+  CHECK(line_with(text.out, "/ghost", "open"));  // breakers are per route
   CHECK(line_with(text.out, "orders", "closed"));
 
   auto json = c.ctl({"status", "--admin", admin_url, "--json"});

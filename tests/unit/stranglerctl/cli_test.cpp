@@ -297,6 +297,39 @@ TEST_CASE("route add and route flip take --fallback") {
   CHECK(cli({"route", "add", "/x", "--to", "legacy", "--fallback"}).status == 2);
 }
 
+TEST_CASE("route add and route flip take --fallback-methods; a bad list changes nothing") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"});
+  cli({"--db", db, "target", "add", "orders", "http://127.0.0.1:9002"});
+  auto add = cli({"--db", db, "route", "add", "/orders", "--to", "orders", "--fallback-methods",
+                  "GET,HEAD,OPTIONS,POST"});
+  CHECK(add.status == 0);
+  auto store = RuleStore::open(db, true);
+  CHECK(store.routes().at(0).fallback_methods.text() == "GET,HEAD,POST,OPTIONS");
+  CHECK(cli({"--db", db, "route", "list"}).out.find("legacy (default) for GET,HEAD,POST,OPTIONS") !=
+        std::string::npos);
+  auto flip =
+      cli({"--db", db, "route", "flip", "/orders", "--to", "orders", "--fallback-methods", "GET"});
+  CHECK(flip.status == 0);
+  CHECK(flip.out == "route /orders: fallback methods GET,HEAD,POST,OPTIONS → GET\n");
+  CHECK(store.routes().at(0).fallback_methods.text() == "GET");
+
+  const auto before = dump_database(db);
+  auto bad = cli({"--db", db, "route", "flip", "/orders", "--to", "orders", "--fallback-methods",
+                  "GET,FETCH"});
+  CHECK(bad.status == 1);
+  CHECK(bad.err.find('\n') == bad.err.size() - 1);  // one line
+  CHECK(bad.err.rfind("stranglerctl: --fallback-methods: ", 0) == 0);
+  CHECK(bad.err.find("FETCH") != std::string::npos);
+  auto empty =
+      cli({"--db", db, "route", "add", "/pay", "--to", "orders", "--fallback-methods", ""});
+  CHECK(empty.status == 1);
+  CHECK(empty.err.rfind("stranglerctl: --fallback-methods: empty method list", 0) == 0);
+  CHECK(dump_database(db) == before);
+  CHECK(cli({"route", "add", "--help"}).out.find("--fallback-methods") != std::string::npos);
+}
+
 TEST_CASE("status needs --admin, not a database, and --help lists it") {
   auto result = cli({"status", "--admin", "https://127.0.0.1:8081"});
   CHECK(result.status == 1);

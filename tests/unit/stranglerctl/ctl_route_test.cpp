@@ -83,6 +83,7 @@ TEST_CASE("route list --json prints every route with its split") {
               {"target", "legacy"},
               {"split", {{"target", "orders"}, {"percent", 20}, {"sticky_header", nullptr}}},
               {"fallback", nullptr},
+              {"fallback_methods", {"GET", "HEAD", "OPTIONS"}},
               {"shadow", nullptr},
               {"ignores", Json::array()}}));
 }

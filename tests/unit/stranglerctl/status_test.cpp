@@ -106,11 +106,15 @@ Json canned_rules() {
 Json canned_breakers() {
   return {{"targets",
            {{{"name", "orders"},
+             {"route", "/orders"},
+             {"route_id", 3},
              {"state", "open"},
              {"since", "2024-05-01T12:00:00Z"},
              {"window", {{"calls", 20}, {"failures", 7}}},
              {"last_failure", "connect refused"}},
             {{"name", "payments"},
+             {"route", "/pay"},
+             {"route_id", 4},
              {"state", "closed"},
              {"since", "2024-05-01T11:00:00Z"},
              {"window", {{"calls", 12}, {"failures", 0}}},
@@ -204,9 +208,11 @@ TEST_CASE("status prints the migration at a glance") {
                        "orders    2       0             300       30.0%\n"
                        "payments  0       2             100       10.0%\n"
                        "\n"
-                       "BREAKER   STATE   SINCE                 FAILURES/CALLS  LAST FAILURE\n"
-                       "orders    open    2024-05-01T12:00:00Z  7/20            connect refused\n"
-                       "payments  closed  2024-05-01T11:00:00Z  0/12            -\n");
+                       "BREAKER   ROUTE    STATE   SINCE                 FAILURES/CALLS  LAST "
+                       "FAILURE\n"
+                       "orders    /orders  open    2024-05-01T12:00:00Z  7/20            connect "
+                       "refused\n"
+                       "payments  /pay     closed  2024-05-01T11:00:00Z  0/12            -\n");
 }
 
 TEST_CASE("status --json prints the summary as one JSON object") {

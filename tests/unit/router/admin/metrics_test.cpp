@@ -154,22 +154,29 @@ TEST_CASE("metrics: shadow events count comparisons, mismatches, errors and drop
 
 TEST_CASE("metrics: breaker states, transitions, rules and build info are process-wide") {
   MetricsRegistry registry{2};
-  registry.set_breaker_state("orders-svc", BreakerState::closed);
-  registry.set_breaker_state("pay-svc", BreakerState::closed);
-  registry.record_breaker_transition("orders-svc", BreakerState::closed, BreakerState::open);
-  registry.record_breaker_transition("orders-svc", BreakerState::open, BreakerState::half_open);
-  registry.record_breaker_transition("orders-svc", BreakerState::half_open, BreakerState::open);
-  registry.record_breaker_transition("orders-svc", BreakerState::open, BreakerState::half_open);
+  registry.set_breaker_state("/orders", "orders-svc", BreakerState::closed);
+  registry.set_breaker_state("/carts", "orders-svc", BreakerState::closed);
+  registry.set_breaker_state("/pay", "pay-svc", BreakerState::closed);
+  registry.set_breaker_state("/gone", "pay-svc", BreakerState::closed);
+  using B = BreakerState;
+  registry.record_breaker_transition("/orders", "orders-svc", B::closed, B::open);
+  registry.record_breaker_transition("/orders", "orders-svc", B::open, B::half_open);
+  registry.record_breaker_transition("/orders", "orders-svc", B::half_open, B::open);
+  registry.record_breaker_transition("/orders", "orders-svc", B::open, B::half_open);
+  registry.drop_breaker("/gone", "pay-svc");
   registry.set_rules_version(42);
   registry.record_rules_reload();
   registry.record_rules_reload();
   registry.set_build_info("0.3.0");
   auto s = registry.snapshot();
-  CHECK(s.breaker_state["orders-svc"] == BreakerState::half_open);
-  CHECK(s.breaker_state["pay-svc"] == BreakerState::closed);
+  // Per route and target: the other route of orders-svc stays closed; a dropped one is gone.
+  CHECK(s.breaker_state[BreakerKey{"/orders", "orders-svc"}] == BreakerState::half_open);
+  CHECK(s.breaker_state[BreakerKey{"/carts", "orders-svc"}] == BreakerState::closed);
+  CHECK(s.breaker_state[BreakerKey{"/pay", "pay-svc"}] == BreakerState::closed);
+  CHECK(s.breaker_state.count(BreakerKey{"/gone", "pay-svc"}) == 0);
   using K = BreakerTransitionKey;
-  CHECK(s.breaker_transitions[K{"orders-svc", BreakerState::open, BreakerState::half_open}] == 2);
-  CHECK(s.breaker_transitions[K{"orders-svc", BreakerState::closed, BreakerState::open}] == 1);
+  CHECK(s.breaker_transitions[K{"/orders", "orders-svc", B::open, B::half_open}] == 2);
+  CHECK(s.breaker_transitions[K{"/orders", "orders-svc", B::closed, B::open}] == 1);
   CHECK(s.breaker_transitions.size() == 3);
   CHECK(s.rules_version == 42);
   CHECK(s.rules_reloads == 2);

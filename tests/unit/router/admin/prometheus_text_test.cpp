@@ -31,8 +31,8 @@ MetricsSnapshot small_snapshot() {
   s.targets["orders-svc"] = TargetCounters{1, 2, 0};
   s.shadow["orders"] = ShadowCounters{5, 1, 0, 2, 3};
   s.shadow_write_drops = 4;
-  s.breaker_state["orders-svc"] = BreakerState::open;
-  s.breaker_transitions[{"orders-svc", BreakerState::closed, BreakerState::open}] = 1;
+  s.breaker_state[{"/orders", "orders-svc"}] = BreakerState::open;
+  s.breaker_transitions[{"/orders", "orders-svc", BreakerState::closed, BreakerState::open}] = 1;
   s.rules_version = 7;
   s.rules_reloads = 3;
   s.in_flight = 4;
@@ -101,14 +101,14 @@ strangler_shadow_skipped_total{route="orders"} 3
 # HELP strangler_shadow_write_dropped_total Comparisons not stored because the database could not take them in time.
 # TYPE strangler_shadow_write_dropped_total counter
 strangler_shadow_write_dropped_total 4
-# HELP strangler_breaker_state Circuit breaker state per target: 1 for the current state, 0 for the others.
+# HELP strangler_breaker_state Circuit breaker state per route and target: 1 for the current state, 0 for the others.
 # TYPE strangler_breaker_state gauge
-strangler_breaker_state{target="orders-svc",state="closed"} 0
-strangler_breaker_state{target="orders-svc",state="open"} 1
-strangler_breaker_state{target="orders-svc",state="half_open"} 0
-# HELP strangler_breaker_transitions_total Circuit breaker state changes, by target.
+strangler_breaker_state{route="/orders",target="orders-svc",state="closed"} 0
+strangler_breaker_state{route="/orders",target="orders-svc",state="open"} 1
+strangler_breaker_state{route="/orders",target="orders-svc",state="half_open"} 0
+# HELP strangler_breaker_transitions_total Circuit breaker state changes, by route and target.
 # TYPE strangler_breaker_transitions_total counter
-strangler_breaker_transitions_total{target="orders-svc",from="closed",to="open"} 1
+strangler_breaker_transitions_total{route="/orders",target="orders-svc",from="closed",to="open"} 1
 # HELP strangler_rules_version Version of the rule table the router is serving.
 # TYPE strangler_rules_version gauge
 strangler_rules_version 7
@@ -210,7 +210,7 @@ TEST_CASE("prometheus text: a registry renders stably, each family declared once
   registry.shard(1).record_request("alpha", "a-svc", 200, 700ms, now);
   registry.shard(0).record_fallback("connect-failed");
   registry.shard(1).record_shadow("zeta", ShadowEvent::error);
-  registry.set_breaker_state("z-svc", BreakerState::closed);
+  registry.set_breaker_state("zeta", "z-svc", BreakerState::closed);
   const auto first = render_prometheus(registry.snapshot());
   CHECK(first == render_prometheus(registry.snapshot()));
   CHECK(first.find("route=\"alpha\"") < first.find("route=\"zeta\""));

@@ -74,3 +74,49 @@ TEST_CASE("a timeout is not retried on the same target") {
   CHECK(d.status == 504);
   CHECK(d.reason == "timeout");
 }
+
+TEST_CASE("a method the route does not let fall back gets the error, saying it was held back") {
+  struct Row {
+    AttemptFailure failure;
+    bool idempotent;
+    int retries;
+    bool method_falls_back;
+    NextStep next;
+    int status;
+    bool held_back;
+  };
+  using F = AttemptFailure;
+  using N = NextStep;
+  const Row rows[] = {
+      // The method may fall back: as before.
+      {F::breaker_open, false, 1, true, N::fallback, 0, false},
+      {F::connect_refused, false, 1, true, N::fallback, 0, false},
+      // It may not: the breaker's and the bulkhead's refusals are answered at once.
+      {F::breaker_open, false, 1, false, N::fail, 503, true},
+      {F::bulkhead_full, false, 1, false, N::fail, 503, true},
+      // A failed connect is retried as if there were no fallback, then fails.
+      {F::connect_refused, false, 1, false, N::retry, 0, false},
+      {F::connect_refused, false, 0, false, N::fail, 502, true},
+      {F::connect_timeout, false, 0, false, N::fail, 504, true},
+      // After bytes reached the target, a non-idempotent request fails whatever the fallback.
+      {F::reset, false, 1, false, N::fail, 502, true},
+      // An idempotent method outside the route's list (PUT, not opted in) is retried, then fails.
+      {F::reset, true, 1, false, N::retry, 0, false},
+      {F::timeout, true, 1, false, N::fail, 504, true},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(describe(row.failure));
+    CAPTURE(row.method_falls_back);
+    CAPTURE(row.retries);
+    AttemptFacts f{row.failure, row.idempotent, true, row.retries, true, row.method_falls_back};
+    auto d = decide_after_failure(f);
+    CHECK(d.next == row.next);
+    CHECK(d.status == row.status);
+    CHECK(d.held_back == row.held_back);
+    if (d.next == NextStep::fail) CHECK(d.reason == describe(row.failure));
+  }
+  // Without a fallback there is nothing to hold back.
+  auto none = decide_after_failure({F::breaker_open, false, true, 0, false, false});
+  CHECK(none.next == NextStep::fail);
+  CHECK(!none.held_back);
+}

@@ -180,3 +180,54 @@ TEST_CASE("the schema keeps a fallback consistent even when written around the s
   missing.bind(1, "no-such-target");
   CHECK_THROWS_AS(missing.run(), sqlite::SqliteError);
 }
+
+TEST_CASE("fallback methods: GET, HEAD and OPTIONS by default; route add and flip set them") {
+  FallbackFixture f;
+  Route route = f.add("orders", std::nullopt);
+  CHECK(route.fallback_methods == MethodSet::parse("GET,HEAD,OPTIONS"));
+  CHECK(f.current().fallback_methods.text() == "GET,HEAD,OPTIONS");
+
+  RouteSpec spec{"/pay", false, "", "orders", std::nullopt, "get,head,post"};
+  CHECK(f.store.add_route(spec, test_ctx()).fallback_methods.text() == "GET,HEAD,POST");
+  CHECK(f.store.routes().at(1).fallback_methods.text() == "GET,HEAD,POST");
+
+  // A flip that only changes the fallback methods is fine, and recorded.
+  auto opt_in = flip("orders");
+  opt_in.fallback_methods = "GET,HEAD,OPTIONS,POST";
+  auto change = f.store.flip_route(opt_in, test_ctx());
+  CHECK(change.after.fallback_methods.text() == "GET,HEAD,POST,OPTIONS");
+  CHECK(f.current().fallback_methods.admits("POST"));
+  auto record = f.store.history(1).at(0);
+  CHECK(Json::parse(record.before)["fallback_methods"] == Json({"GET", "HEAD", "OPTIONS"}));
+  CHECK(Json::parse(record.after)["fallback_methods"] == Json({"GET", "HEAD", "POST", "OPTIONS"}));
+  // "*" is every method, extension methods included; kept by a flip that does not name it.
+  auto every = flip("orders");
+  every.fallback_methods = "*";
+  f.store.flip_route(every, test_ctx());
+  CHECK(f.current().fallback_methods.all());
+  f.store.flip_route(flip("orders", "orders-v1"), test_ctx());
+  CHECK(f.current().fallback_methods.all());
+  // Undo restores the previous list.
+  f.store.undo(test_ctx());
+  f.store.undo(test_ctx());
+  CHECK(f.current().fallback_methods.text() == "GET,HEAD,POST,OPTIONS");
+}
+
+TEST_CASE("fallback methods: a bad list is refused in one line and changes nothing") {
+  FallbackFixture f;
+  f.add("orders", std::nullopt);
+  auto ctx = test_ctx();
+  for (const char* bad : {"", " ", "GET,,POST", "FETCH", "GET;POST"}) {
+    CAPTURE(bad);
+    auto spec = flip("orders");
+    spec.fallback_methods = bad;
+    CHECK_REFUSED(f.path, f.store.flip_route(spec, ctx), "--fallback-methods: ");
+    RouteSpec add{"/pay", false, "", "orders", std::nullopt, bad};
+    CHECK_REFUSED(f.path, f.store.add_route(add, ctx), "--fallback-methods: ");
+  }
+  // The same list again changes nothing and says so.
+  auto same = flip("orders");
+  same.fallback_methods = "OPTIONS,HEAD,GET";
+  CHECK_REFUSED(f.path, f.store.flip_route(same, ctx), "nothing changed");
+  CHECK(f.current().fallback_methods.text() == "GET,HEAD,OPTIONS");
+}
