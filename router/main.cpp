@@ -1,12 +1,14 @@
 // strangler-router: the proxy's entry point. Parses the command line, loads the rules (refusing
-// to start without them), starts the admin listener, the reloader and the proxy threads, and
-// shuts down on SIGINT/SIGTERM.
+// to start without them), starts the admin listener, the reloader and the proxy threads, reopens
+// the access log on SIGHUP and drains, then shuts down, on SIGTERM/SIGINT.
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <thread>
 
@@ -36,6 +38,8 @@ struct Options {
   int body_timeout_ms = 30000;
   int upstream_idle_timeout_ms = 60000;
   int max_connections = 10000;
+  int drain_grace_ms = 5000;
+  int drain_timeout_ms = 30000;
   std::size_t max_uri_bytes = 8 * 1024;
   std::size_t max_field_bytes = 8 * 1024;
   std::uint32_t max_header_bytes = 64 * 1024;
@@ -111,6 +115,14 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--max-body", o.max_body, "largest request body in bytes")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
   add_timeout_options(app, o);
+  app.add_option("--drain-grace-ms", o.drain_grace_ms,
+                 "after SIGTERM, how long new connections are still served (with /readyz 503)")
+      ->check(CLI::Range(0, 3600000))
+      ->capture_default_str();
+  app.add_option("--drain-timeout-ms", o.drain_timeout_ms,
+                 "after the grace, how long in-flight requests may take to finish")
+      ->check(CLI::Range(0, 3600000))
+      ->capture_default_str();
   app.add_option("--max-connections", o.max_connections,
                  "open client connections beyond which new ones are refused at once")
       ->check(CLI::Range(1, 1000000));
@@ -164,6 +176,52 @@ strangler::TrustedProxies trusted_proxies(const std::vector<std::string>& texts)
   std::vector<strangler::CidrBlock> blocks;
   for (const auto& text : texts) blocks.push_back(*strangler::parse_cidr(text).block);
   return strangler::TrustedProxies(std::move(blocks));
+}
+
+sigset_t lifecycle_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+// SIGHUP reopens the access log (logrotate's postrotate) and never stops the router.
+void on_hangup(strangler::AccessLog* access_log) {
+  strangler::log_line("SIGHUP: reopening the access log");
+  if (access_log) access_log->reopen();
+}
+
+// Waits for SIGTERM or SIGINT, handling SIGHUPs meanwhile; returns the signal.
+int wait_for_shutdown(const sigset_t& signals, strangler::AccessLog* access_log) {
+  for (;;) {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGHUP) return received;
+    on_hangup(access_log);
+  }
+}
+
+// Lets `grace` pass, handling SIGHUPs; a second SIGTERM or SIGINT cuts it short.
+void serve_grace(const sigset_t& signals, std::chrono::milliseconds grace,
+                 strangler::AccessLog* access_log) {
+  auto until = std::chrono::steady_clock::now() + grace;
+  for (auto left = grace; left.count() > 0;
+       left = std::chrono::duration_cast<std::chrono::milliseconds>(
+           until - std::chrono::steady_clock::now())) {
+    timespec wait{static_cast<time_t>(left.count() / 1000),
+                  static_cast<long>(left.count() % 1000) * 1000000L};
+    int received = sigtimedwait(&signals, nullptr, &wait);
+    if (received == SIGHUP) {
+      on_hangup(access_log);
+    } else if (received > 0) {
+      strangler::log_line(fmt::format("signal {}: grace cut short", received));
+      return;
+    } else if (errno == EAGAIN) {
+      return;  // the grace is over
+    }
+  }
 }
 
 int run(const Options& o) {
@@ -228,14 +286,18 @@ int run(const Options& o) {
   log_line(fmt::format("serving rules version {} with {} threads",
                        snapshot.load()->table->version(), threads));
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
-  log_line(fmt::format("signal {}: shutting down", received));
-  proxy.stop(std::chrono::seconds(5));
+  auto signals = lifecycle_signals();
+  int received = wait_for_shutdown(signals, access_log.get());
+  // Draining: /readyz says 503 so that load balancers stop sending, answers say
+  // Connection: close, and new connections are still served during the grace, while the load
+  // balancer has not noticed yet. A second SIGTERM/SIGINT ends the grace at once.
+  log_line(fmt::format("signal {}: draining ({} ms grace, then up to {} ms for requests)", received,
+                       o.drain_grace_ms, o.drain_timeout_ms));
+  readiness.set_draining();
+  proxy.begin_drain();
+  serve_grace(signals, std::chrono::milliseconds(o.drain_grace_ms), access_log.get());
+  proxy.stop(std::chrono::milliseconds(o.drain_timeout_ms));
+  log_line("drained: shutting down");
   shadow.stop();
   analyzer.stop();
   admin_server.stop();
@@ -247,11 +309,8 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Block the shutdown signals in every thread (they inherit this mask); main waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  // Block the lifecycle signals in every thread (they inherit this mask); main waits for them.
+  auto signals = lifecycle_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 

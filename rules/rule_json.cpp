@@ -41,7 +41,14 @@ Json resilience_to_json(const TargetResilience& r) {
           {"count_5xx_as_failure", r.count_5xx_as_failure},
           {"max_concurrent", r.max_concurrent},
           {"retries", r.retries},
-          {"backoff_ms", r.backoff_ms}};
+          {"backoff_ms", r.backoff_ms},
+          {"health_path", r.health_path},
+          {"health_interval_ms", r.health_interval_ms},
+          {"health_timeout_ms", r.health_timeout_ms},
+          {"healthy_threshold", r.healthy_threshold},
+          {"unhealthy_threshold", r.unhealthy_threshold},
+          {"max_connections", r.max_connections},
+          {"queue_timeout_ms", r.queue_timeout_ms}};
 }
 
 // Missing keys keep their defaults (see rule_json.h); a key of the wrong type is an error.
@@ -63,6 +70,13 @@ TargetResilience resilience_from_json(const Json& json) {
   read_optional(json, "max_concurrent", r.max_concurrent);
   read_optional(json, "retries", r.retries);
   read_optional(json, "backoff_ms", r.backoff_ms);
+  read_optional(json, "health_path", r.health_path);
+  read_optional(json, "health_interval_ms", r.health_interval_ms);
+  read_optional(json, "health_timeout_ms", r.health_timeout_ms);
+  read_optional(json, "healthy_threshold", r.healthy_threshold);
+  read_optional(json, "unhealthy_threshold", r.unhealthy_threshold);
+  read_optional(json, "max_connections", r.max_connections);
+  read_optional(json, "queue_timeout_ms", r.queue_timeout_ms);
   return r;
 }
 

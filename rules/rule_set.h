@@ -37,6 +37,18 @@ struct TargetResilience {
   int max_concurrent = 0;             // bulkhead: 0 = unlimited; 0..100000
   int retries = 1;                    // 0..5
   int backoff_ms = 25;                // base of exponential backoff with full jitter; 1..10000
+  // Active health check (issue 15): `GET health_path` every health_interval_ms, answered 2xx or
+  // 3xx within health_timeout_ms; down after unhealthy_threshold failures in a row, up again
+  // after healthy_threshold successes. "" (the default): no check, the target counts as up.
+  std::string health_path;        // "" or "/...", at most 1024 characters
+  int health_interval_ms = 5000;  // 100..3600000
+  int health_timeout_ms = 1000;   // 1..600000, at most the interval
+  int healthy_threshold = 2;      // 1..100
+  int unhealthy_threshold = 3;    // 1..100
+  // Connections to the target (idle pooled and in use) across all I/O threads; a request beyond
+  // them waits up to queue_timeout_ms (0: not at all) for one, then gets 503 queue-timeout.
+  int max_connections = 0;      // 0 = unlimited; 0..100000
+  int queue_timeout_ms = 5000;  // 0..600000
 
   bool operator==(const TargetResilience&) const = default;
 };

@@ -97,6 +97,31 @@ void validate_resilience(const TargetResilience& r) {
   check_range(r.max_concurrent, 0, 100000, "--max-concurrent", " (0: unlimited)");
   check_range(r.retries, 0, 5, "--retries");
   check_range(r.backoff_ms, 1, 10000, "--backoff-ms");
+  validate_health_path(r.health_path);
+  check_range(r.health_interval_ms, 100, 3600000, "--health-interval-ms");
+  check_range(r.health_timeout_ms, 1, 600000, "--health-timeout-ms");
+  if (r.health_timeout_ms > r.health_interval_ms) {
+    throw RuleError(fmt::format("--health-timeout-ms {} is longer than --health-interval-ms {}",
+                                r.health_timeout_ms, r.health_interval_ms));
+  }
+  check_range(r.healthy_threshold, 1, 100, "--healthy-threshold");
+  check_range(r.unhealthy_threshold, 1, 100, "--unhealthy-threshold");
+  check_range(r.max_connections, 0, 100000, "--max-connections", " (0: unlimited)");
+  check_range(r.queue_timeout_ms, 0, 600000, "--queue-timeout-ms", " (0: no wait)");
+}
+
+void validate_health_path(std::string_view path) {
+  if (path.empty()) return;
+  bool ok = path.front() == '/' && path.size() <= 1024;
+  // Printable ASCII without space, '#' or '\\': sent as the request target as it is.
+  for (char c : path) ok = ok && c > 0x20 && c < 0x7f && c != '#' && c != '\\';
+  if (!ok) {
+    throw RuleError(fmt::format(
+        "invalid --health-path \"{}\": use a path starting with '/' (a query may follow), at most "
+        "1024 printable characters without spaces, '#' or '\\', or \"none\" to switch the check "
+        "off",
+        shown(path)));
+  }
 }
 
 }  // namespace strangler

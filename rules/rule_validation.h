@@ -24,5 +24,7 @@ void validate_header_name(std::string_view name);
 // breaker_min_calls <= breaker_window. Messages name the stranglerctl option ("--min-calls 30 is
 // larger than --window 20").
 void validate_resilience(const TargetResilience& resilience);
+// A health check path: "" (off) or an origin-form target ("/health", "/status?full=1").
+void validate_health_path(std::string_view path);
 
 }  // namespace strangler

@@ -1,6 +1,8 @@
 // The JSON access log and its writer thread; see access_log.h.
 #include "router/admin/access_log.h"
 
+#include "router/admin/log.h"
+
 #include "rules/utc_time.h"
 
 #include <cerrno>
@@ -23,13 +25,25 @@ nlohmann::ordered_json text_or_null(const std::string& text) {
 }
 
 // Writes a batch with stdio and flushes it, so a crash loses at most the batch being written.
-AccessLog::Sink file_sink(std::shared_ptr<std::FILE> file) {
+// `file` is swapped by a reopen, on the same (writer) thread.
+AccessLog::Sink file_sink(std::shared_ptr<std::shared_ptr<std::FILE>> file) {
   return [file = std::move(file)](std::string_view lines) {
-    auto written = std::fwrite(lines.data(), 1, lines.size(), file.get());
-    if (written != lines.size() || std::fflush(file.get()) != 0) {
+    auto written = std::fwrite(lines.data(), 1, lines.size(), file->get());
+    if (written != lines.size() || std::fflush(file->get()) != 0) {
       throw std::runtime_error(fmt::format("access log write failed: {}", std::strerror(errno)));
     }
   };
+}
+
+std::shared_ptr<std::FILE> open_for_append(const std::string& path) {
+  std::FILE* raw = std::fopen(path.c_str(), "a");
+  if (raw == nullptr) {
+    throw std::runtime_error(
+        fmt::format("cannot open access log {}: {}; check the directory "
+                    "exists and is writable",
+                    path, std::strerror(errno)));
+  }
+  return {raw, [](std::FILE* f) { std::fclose(f); }};
 }
 
 }  // namespace
@@ -58,21 +72,17 @@ std::string format_access_record(const AccessRecord& record) {
 std::unique_ptr<AccessLog> AccessLog::open(const std::string& path, AccessLogSettings settings) {
   if (path == "-") {
     std::shared_ptr<std::FILE> out{stdout, [](std::FILE*) {}};  // not ours to close
-    return std::make_unique<AccessLog>(file_sink(std::move(out)), settings);
+    return std::make_unique<AccessLog>(
+        file_sink(std::make_shared<std::shared_ptr<std::FILE>>(std::move(out))), settings);
   }
-  std::FILE* raw = std::fopen(path.c_str(), "a");
-  if (raw == nullptr) {
-    throw std::runtime_error(
-        fmt::format("cannot open access log {}: {}; check the directory "
-                    "exists and is writable",
-                    path, std::strerror(errno)));
-  }
-  std::shared_ptr<std::FILE> file{raw, [](std::FILE* f) { std::fclose(f); }};
-  return std::make_unique<AccessLog>(file_sink(std::move(file)), settings);
+  auto file = std::make_shared<std::shared_ptr<std::FILE>>(open_for_append(path));
+  auto reopen = [file, path] { *file = open_for_append(path); };  // throws: the old one stays
+  return std::make_unique<AccessLog>(file_sink(file), settings, std::move(reopen));
 }
 
-AccessLog::AccessLog(Sink sink, AccessLogSettings settings)
+AccessLog::AccessLog(Sink sink, AccessLogSettings settings, Reopen reopen)
     : sink_{std::move(sink)},
+      reopen_{std::move(reopen)},
       capacity_{settings.capacity == 0 ? 1 : settings.capacity},
       writer_{[this] { run(); }} {}
 
@@ -96,6 +106,14 @@ void AccessLog::log(AccessRecord&& record) {
   }
   // The writer only sleeps on an empty queue, so only the push that ends emptiness wakes it.
   if (was_empty) wake_.notify_one();
+}
+
+void AccessLog::reopen() {
+  {
+    std::lock_guard lock{mutex_};
+    reopen_requested_ = true;
+  }
+  wake_.notify_one();
 }
 
 void AccessLog::stop() {
@@ -126,13 +144,31 @@ void AccessLog::run() {
   std::vector<AccessRecord> batch;
   std::unique_lock lock{mutex_};
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty()) return;  // stopping and everything written
+    wake_.wait(lock, [this] { return stopping_ || reopen_requested_ || !pending_.empty(); });
+    if (std::exchange(reopen_requested_, false)) {
+      lock.unlock();
+      reopen_destination();
+      lock.lock();
+    }
+    if (pending_.empty()) {
+      if (stopping_) return;  // everything written
+      continue;
+    }
     // Take the whole queue; both vectors keep their capacity, so the steady state reuses them.
     batch.swap(pending_);
     lock.unlock();
     write_batch(batch);
     lock.lock();
+  }
+}
+
+void AccessLog::reopen_destination() {
+  if (!reopen_) return;
+  try {
+    reopen_();
+    log_line("access log reopened");
+  } catch (const std::exception& e) {
+    log_line(fmt::format("{}; still writing to the old file", e.what()));
   }
 }
 

@@ -57,13 +57,17 @@ class AccessLog {
   // Receives one batch of complete lines; called on the writer thread only. An exception from
   // it loses that batch (counted in write_failures()) but keeps the writer alive.
   using Sink = std::function<void(std::string_view lines)>;
+  // Reopens what the sink writes to (after logrotate moved the file); called on the writer
+  // thread only, between batches. An exception from it keeps the old destination.
+  using Reopen = std::function<void()>;
 
   // Appends to the file at `path`, or writes to stdout for "-"; flushes after every batch.
   // Throws std::runtime_error with a one-line message when the file cannot be opened.
+  // reopen() opens `path` anew (stdout: nothing to do).
   static std::unique_ptr<AccessLog> open(const std::string& path, AccessLogSettings settings = {});
 
   // Starts the writer thread. A capacity of 0 is taken as 1.
-  explicit AccessLog(Sink sink, AccessLogSettings settings = {});
+  explicit AccessLog(Sink sink, AccessLogSettings settings = {}, Reopen reopen = {});
   ~AccessLog();  // stop()
 
   AccessLog(const AccessLog&) = delete;
@@ -71,6 +75,9 @@ class AccessLog {
 
   // Queues the record, or drops and counts it when the queue is full or the log is stopped.
   void log(AccessRecord&& record);
+
+  // Asks the writer to reopen the destination before its next batch (SIGHUP); returns at once.
+  void reopen();
 
   // Writes everything queued, then joins the writer. Idempotent; log() afterwards only drops.
   void stop();
@@ -82,13 +89,16 @@ class AccessLog {
  private:
   void run();
   void write_batch(std::vector<AccessRecord>& batch);
+  void reopen_destination();
 
   const Sink sink_;
+  const Reopen reopen_;
   const std::size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<AccessRecord> pending_;  // guarded by mutex_
   bool stopping_ = false;              // guarded by mutex_
+  bool reopen_requested_ = false;      // guarded by mutex_
   std::uint64_t dropped_ = 0;          // guarded by mutex_
   std::uint64_t written_ = 0;          // guarded by mutex_
   std::uint64_t write_failures_ = 0;   // guarded by mutex_

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,26 @@ namespace strangler {
 
 namespace {
 
+// A POST to the admin API carries no data; a body, if any, is read and dropped. Taking the body
+// in the handler lets a plain `curl -X POST` (no Content-Length: no body, RFC 9112) through:
+// httplib would otherwise wait for a body that never comes and answer 400.
+void skip_body(const httplib::Request& req, const httplib::ContentReader& body) {
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return;
+  body([](const char*, std::size_t) { return true; });
+}
+
+// Every admin error has a JSON body, also where httplib answers by itself (no such endpoint,
+// wrong method, a malformed request).
+void fill_error_body(httplib::Response& res) {
+  if (!res.body.empty()) return;
+  const char* what = res.status == 404   ? "no such admin endpoint"
+                     : res.status == 405 ? "method not allowed"
+                     : res.status < 500  ? "bad request"
+                                         : "internal error";
+  res.set_content(Json({{"error", what}, {"status", res.status}}).dump(2) + "\n",
+                  "application/json");
+}
+
 Json route_table_json(const RouteTable& table) {
   Json targets = Json::array();
   for (const auto& t : table.rules().targets) targets.push_back(target_to_json(t));
@@ -28,6 +49,41 @@ Json route_table_json(const RouteTable& table) {
 void reply_json(httplib::Response& res, int status, const Json& body) {
   res.status = status;
   res.set_content(body.dump(2) + "\n", "application/json");
+}
+
+// The rules being served, and whether they are stale: the database could not be read since.
+Json rules_json(const ReadinessState& state) {
+  Json rules = {{"version", state.version}, {"loaded_at", state.loaded_at}, {"stale", false}};
+  if (!state.problem.empty()) {
+    rules["stale"] = true;
+    rules["stale_since"] = state.problem_since;
+    rules["problem"] = state.problem;
+  }
+  return rules;
+}
+
+// /healthz: the process is alive. It also says what the router serves, stale rules included.
+Json health_json(const Readiness& readiness) {
+  auto state = readiness.get();
+  Json body = {{"status", "alive"}, {"draining", readiness.draining()}};
+  body["rules"] = state.loaded ? rules_json(state) : Json(nullptr);
+  return body;
+}
+
+// /readyz: whether the router can serve traffic. Stale rules still serve, so they leave it ready:
+// a shared database's hiccup must not pull every router out of the load balancer at once.
+std::pair<bool, Json> readiness_json(const Readiness& readiness) {
+  auto state = readiness.get();
+  if (readiness.draining()) {
+    return {false, {{"ready", false}, {"reason", "draining: the router is shutting down"}}};
+  }
+  if (!state.loaded) return {false, {{"ready", false}, {"reason", "no rule set loaded yet"}}};
+  Json body = {{"ready", true}, {"rules_version", state.version}, {"loaded_at", state.loaded_at}};
+  if (!state.problem.empty()) {
+    body["rules_stale"] = true;
+    body["reason"] = "serving the last good rules; the database cannot be read: " + state.problem;
+  }
+  return {true, body};
 }
 
 }  // namespace
@@ -45,8 +101,17 @@ AdminServer::AdminServer(const ListenAddress& address, const RouteSnapshot& snap
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  server_->set_error_handler(
+      [](const httplib::Request&, httplib::Response& res) { fill_error_body(res); });
   install_routes();
   install_resilience_routes();
+  // Last, so that it only takes what no endpoint above did: without it, httplib would wait for
+  // the body of a body-less POST to an unknown path until its read timeout.
+  server_->Post(".*", [](const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& body) {
+    skip_body(req, body);
+    reply_json(res, 404, {{"error", "no such admin endpoint"}, {"status", 404}});
+  });
   int port = address.port == 0
                  ? server_->bind_to_any_port(address.host)
                  : (server_->bind_to_port(address.host, address.port) ? address.port : -1);
@@ -62,24 +127,12 @@ AdminServer::~AdminServer() {
 }
 
 void AdminServer::install_routes() {
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    reply_json(res, 200, {{"status", "alive"}});
+  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    reply_json(res, 200, health_json(readiness_));
   });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    auto state = readiness_.get();
-    if (!state.loaded) {
-      reply_json(res, 503, {{"ready", false}, {"reason", "no rule set loaded yet"}});
-      return;
-    }
-    Json body = {{"ready", state.problem.empty()},
-                 {"rules_version", state.version},
-                 {"loaded_at", state.loaded_at}};
-    if (!state.problem.empty()) {
-      // Still proxying on the last good rules, but rule changes cannot reach it: not ready, so
-      // that a deploy or a load balancer notices; /healthz stays 200.
-      body["reason"] = "serving the last good rules; the database cannot be read: " + state.problem;
-    }
-    reply_json(res, state.problem.empty() ? 200 : 503, body);
+    auto [ready, body] = readiness_json(readiness_);
+    reply_json(res, ready ? 200 : 503, body);
   });
   server_->Get("/admin/rules", [this](const httplib::Request&, httplib::Response& res) {
     auto state = snapshot_.load();
@@ -162,11 +215,23 @@ void AdminServer::install_resilience_routes() {
     auto now = std::chrono::steady_clock::now();
     for (const auto& breaker : runtimes_.breakers().all()) {
       targets.push_back(breaker_json(*breaker, now));
+      auto runtime = runtimes_.find(breaker->target.name);
+      targets.back()["health"] = to_string(runtime ? runtime->health.load() : Health::unchecked);
     }
-    reply_json(res, 200, {{"targets", targets}});
+    // The active health checks beside the breakers: a down target is refused like an open one.
+    Json health = Json::array();
+    for (const auto& runtime : runtimes_.all()) {
+      const auto& r = runtime->target.resilience;
+      health.push_back({{"name", runtime->target.name},
+                        {"health", to_string(runtime->health.load())},
+                        {"path", r.health_path.empty() ? Json(nullptr) : Json(r.health_path)}});
+    }
+    reply_json(res, 200, {{"targets", targets}, {"health", health}});
   });
   server_->Post(R"(/admin/breakers/([^/]+)/reset)",
-                [this](const httplib::Request& req, httplib::Response& res) {
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& body) {
+                  skip_body(req, body);
                   if (!authorized(req)) {
                     reply_json(res, 401, {{"error", "missing or wrong admin token"}});
                     return;

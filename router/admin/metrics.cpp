@@ -31,6 +31,7 @@ void add_counters(TargetCounters& to, const TargetCounters& from) {
   to.bulkhead_rejections += from.bulkhead_rejections;
   to.retries += from.retries;
   to.retry_budget_exhausted += from.retry_budget_exhausted;
+  to.queue_timeouts += from.queue_timeouts;
 }
 
 void add_counters(ShadowCounters& to, const ShadowCounters& from) {
@@ -98,6 +99,18 @@ void ThreadMetrics::record_bulkhead_rejection(std::string_view target) {
   ++target_stats(target).counters.bulkhead_rejections;
 }
 
+void ThreadMetrics::add_upstream_queue_waiting(std::string_view target, std::int64_t delta) {
+  std::lock_guard lock{mutex_};
+  auto found = queue_waiting_.find(target);
+  if (found == queue_waiting_.end()) found = queue_waiting_.emplace(std::string{target}, 0).first;
+  found->second += delta;
+}
+
+void ThreadMetrics::record_upstream_queue_timeout(std::string_view target) {
+  std::lock_guard lock{mutex_};
+  ++target_stats(target).counters.queue_timeouts;
+}
+
 void ThreadMetrics::record_retry(std::string_view target) {
   std::lock_guard lock{mutex_};
   ++target_stats(target).counters.retries;
@@ -157,6 +170,9 @@ void ThreadMetrics::merge_into(MetricsSnapshot& out) const {
   for (const auto& [key, count] : refusals_) out.refusals[key] += count;
   for (const auto& [route, counters] : shadow_) add_counters(out.shadow[route], counters);
   out.shadow_write_drops += shadow_write_drops_;
+  for (const auto& [target, waiting] : queue_waiting_) {
+    out.upstream_queue_waiting[target] += waiting;
+  }
   out.in_flight += in_flight_.load(std::memory_order_relaxed);
   out.open_connections += open_connections_.load(std::memory_order_relaxed);
   out.connections_refused += connections_refused_.load(std::memory_order_relaxed);
@@ -207,6 +223,27 @@ void MetricsRegistry::drop_breaker(std::string_view route, std::string_view targ
   breaker_state_.erase(BreakerKey{std::string{route}, std::string{target}});
 }
 
+void MetricsRegistry::set_rules_stale(bool stale) {
+  rules_stale_.store(stale, std::memory_order_relaxed);
+}
+
+void MetricsRegistry::record_health_check(std::string_view target, bool success) {
+  std::lock_guard lock{process_mutex_};
+  ++health_checks_[HealthCheckKey{std::string{target}, success}];
+}
+
+void MetricsRegistry::set_target_health(std::string_view target, Health health) {
+  std::lock_guard lock{process_mutex_};
+  target_health_.insert_or_assign(std::string{target}, health);
+}
+
+void MetricsRegistry::drop_target_health(std::string_view target) {
+  std::lock_guard lock{process_mutex_};
+  if (auto found = target_health_.find(target); found != target_health_.end()) {
+    target_health_.erase(found);
+  }
+}
+
 void MetricsRegistry::set_rules_version(std::int64_t version) {
   rules_version_.store(version, std::memory_order_relaxed);
 }
@@ -227,10 +264,13 @@ MetricsSnapshot MetricsRegistry::snapshot() const {
     std::lock_guard lock{process_mutex_};
     out.breaker_state.insert(breaker_state_.begin(), breaker_state_.end());
     out.breaker_transitions = breaker_transitions_;
+    out.target_health.insert(target_health_.begin(), target_health_.end());
+    out.health_checks = health_checks_;
     out.build_version = build_version_;
   }
   out.rules_version = rules_version_.load(std::memory_order_relaxed);
   out.rules_reloads = rules_reloads_.load(std::memory_order_relaxed);
+  out.rules_stale = rules_stale_.load(std::memory_order_relaxed);
   return out;
 }
 

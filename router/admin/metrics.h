@@ -100,6 +100,10 @@ class alignas(64) ThreadMetrics {
     idle_upstream_connections_.fetch_add(delta, std::memory_order_relaxed);
   }
   void record_upstream_connect() { upstream_connects_.fetch_add(1, std::memory_order_relaxed); }
+  // --max-connections: requests waiting for a connection (a gauge, +1/-1) and those that waited
+  // out the queue timeout. Only requests that find every connection taken get here.
+  void add_upstream_queue_waiting(std::string_view target, std::int64_t delta);
+  void record_upstream_queue_timeout(std::string_view target);
 
   // Scraper side (take the lock): add this shard's values into `out`; add its requests per
   // target in traffic slots [first_slot, last_slot] into `out`.
@@ -135,6 +139,7 @@ class alignas(64) ThreadMetrics {
   std::map<RefusalKey, std::uint64_t> refusals_;
   LabelMap<ShadowCounters> shadow_;
   std::uint64_t shadow_write_drops_ = 0;
+  LabelMap<std::int64_t> queue_waiting_;
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> connections_refused_{0};
@@ -163,8 +168,15 @@ class MetricsRegistry {
                                  BreakerState to);
   // The breaker is gone (its route was removed or its target changed): no more state gauge.
   void drop_breaker(std::string_view route, std::string_view target);
+  // Active health checks (the health checker's thread): each result, and the target's health
+  // when it changes; drop when the target no longer has a check.
+  void record_health_check(std::string_view target, bool success);
+  void set_target_health(std::string_view target, Health health);
+  void drop_target_health(std::string_view target);
   void set_rules_version(std::int64_t version);
   void record_rules_reload();
+  // Whether the rules database cannot be read and the router serves its last good rules.
+  void set_rules_stale(bool stale);
   void set_build_info(std::string_view version);
 
   // Everything, merged across shards; a consistent view per shard, not across shards.
@@ -182,9 +194,12 @@ class MetricsRegistry {
   mutable std::mutex process_mutex_;  // guards the maps and build_version_ below
   std::map<BreakerKey, BreakerState> breaker_state_;
   std::map<BreakerTransitionKey, std::uint64_t> breaker_transitions_;
+  std::map<std::string, Health, std::less<>> target_health_;
+  std::map<HealthCheckKey, std::uint64_t> health_checks_;
   std::string build_version_;
   std::atomic<std::int64_t> rules_version_{0};
   std::atomic<std::uint64_t> rules_reloads_{0};
+  std::atomic<bool> rules_stale_{false};
 };
 
 }  // namespace strangler

@@ -14,6 +14,7 @@
 
 #include "router/admin/latency_histogram.h"
 #include "router/resilience/circuit_breaker.h"
+#include "router/resilience/health_state.h"
 
 namespace strangler {
 
@@ -44,6 +45,14 @@ struct TargetCounters {
   std::uint64_t bulkhead_rejections = 0;
   std::uint64_t retries = 0;
   std::uint64_t retry_budget_exhausted = 0;
+  std::uint64_t queue_timeouts = 0;  // 503 queue-timeout: no connection within the queue timeout
+};
+
+// Active health checks of one target, by their result.
+struct HealthCheckKey {
+  std::string target;
+  bool success = false;
+  auto operator<=>(const HealthCheckKey&) const = default;
 };
 
 struct ShadowCounters {
@@ -79,8 +88,12 @@ struct MetricsSnapshot {
   std::uint64_t shadow_write_drops = 0;
   std::map<BreakerKey, BreakerState> breaker_state;
   std::map<BreakerTransitionKey, std::uint64_t> breaker_transitions;
+  std::map<std::string, Health> target_health;  // targets with a health check that reported
+  std::map<HealthCheckKey, std::uint64_t> health_checks;
+  std::map<std::string, std::int64_t> upstream_queue_waiting;  // requests waiting, by target
   std::int64_t rules_version = 0;
   std::uint64_t rules_reloads = 0;
+  bool rules_stale = false;  // the database cannot be read; the last good rules serve
   std::int64_t in_flight = 0;
   std::int64_t open_connections = 0;
   std::uint64_t connections_refused = 0;

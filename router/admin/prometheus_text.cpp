@@ -98,6 +98,17 @@ void render_per_target(PrometheusText& out, const MetricsSnapshot& s) {
   render_target_counter(out, s, "strangler_retry_budget_exhausted_total",
                         "Retries not sent because the target's retry budget was spent.",
                         &TargetCounters::retry_budget_exhausted);
+  render_target_counter(out, s, "strangler_upstream_queue_timeouts_total",
+                        "Requests answered 503 queue-timeout: no connection to the target came "
+                        "free within its queue timeout (--max-connections).",
+                        &TargetCounters::queue_timeouts);
+  if (!s.upstream_queue_waiting.empty()) {
+    out.family("strangler_upstream_queue_waiting",
+               "Requests waiting for a connection to the target (--max-connections).", "gauge");
+    for (const auto& [target, waiting] : s.upstream_queue_waiting) {
+      out.sample("strangler_upstream_queue_waiting", {{"target", target}}, std::to_string(waiting));
+    }
+  }
 }
 
 void render_shadow(PrometheusText& out, const MetricsSnapshot& s) {
@@ -155,6 +166,26 @@ void render_breakers(PrometheusText& out, const MetricsSnapshot& s) {
   }
 }
 
+// Only targets with a health check: 1 up, 0 down (unchecked ones are not listed until checked).
+void render_health(PrometheusText& out, const MetricsSnapshot& s) {
+  if (!s.target_health.empty()) {
+    out.family("strangler_target_healthy",
+               "Whether the target's active health checks find it up (1) or down (0).", "gauge");
+    for (const auto& [target, health] : s.target_health) {
+      out.sample("strangler_target_healthy", {{"target", target}},
+                 health == Health::down ? "0" : "1");
+    }
+  }
+  if (s.health_checks.empty()) return;
+  out.family("strangler_health_checks_total", "Active health checks, by target and result.",
+             "counter");
+  for (const auto& [key, count] : s.health_checks) {
+    out.sample("strangler_health_checks_total",
+               {{"target", key.target}, {"result", key.success ? "success" : "failure"}},
+               count_text(count));
+  }
+}
+
 void render_process(PrometheusText& out, const MetricsSnapshot& s) {
   out.family("strangler_rules_version", "Version of the rule table the router is serving.",
              "gauge");
@@ -162,6 +193,9 @@ void render_process(PrometheusText& out, const MetricsSnapshot& s) {
   out.family("strangler_rules_reloads_total", "Rule tables loaded after a rules change.",
              "counter");
   out.sample("strangler_rules_reloads_total", {}, count_text(s.rules_reloads));
+  out.family("strangler_rules_stale",
+             "1 while the rules database cannot be read and the last good rules serve.", "gauge");
+  out.sample("strangler_rules_stale", {}, s.rules_stale ? "1" : "0");
   out.family("strangler_in_flight_requests", "Client requests being served right now.", "gauge");
   out.sample("strangler_in_flight_requests", {}, count_text(s.in_flight));
   out.family("strangler_open_connections", "Client connections open right now.", "gauge");
@@ -251,6 +285,7 @@ std::string render_prometheus(const MetricsSnapshot& snapshot) {
   render_per_target(out, snapshot);
   render_shadow(out, snapshot);
   render_breakers(out, snapshot);
+  render_health(out, snapshot);
   render_process(out, snapshot);
   return out.take();
 }

@@ -22,15 +22,17 @@ namespace strangler {
 class ShadowDispatcher;
 
 // What one I/O thread shares between its connections; touched only from that thread, except
-// `in_flight`, which the server reads to drain on shutdown.
+// `in_flight`, which the server reads to drain on shutdown, and `draining`, which it sets.
 struct WorkerContext {
   WorkerContext(const RouteSnapshot& snapshot, Executor executor, const ProxyOptions& opts,
-                std::atomic<int>& in_flight_requests, MetricsRegistry& registry, int thread_index,
-                AccessLog* log, ShadowDispatcher* shadow_dispatcher)
+                std::atomic<int>& in_flight_requests, const std::atomic<bool>& draining_flag,
+                MetricsRegistry& registry, int thread_index, AccessLog* log,
+                ShadowDispatcher* shadow_dispatcher)
       : routes(snapshot),
         pool(executor, pool_limits(opts.upstream_idle_timeout), registry.shard(thread_index)),
         options(opts),
         in_flight(in_flight_requests),
+        draining(draining_flag),
         metrics_registry(registry),
         metrics(registry.shard(thread_index)),
         access_log(log),
@@ -41,6 +43,8 @@ struct WorkerContext {
   UpstreamPool pool;
   const ProxyOptions& options;
   std::atomic<int>& in_flight;
+  // Set on SIGTERM: every answer from then on says Connection: close.
+  const std::atomic<bool>& draining;
   MetricsRegistry& metrics_registry;  // process-wide values (breaker states and transitions)
   ThreadMetrics& metrics;             // this thread's shard
   AccessLog* access_log;              // null when off

@@ -3,12 +3,15 @@
 
 #include <sys/socket.h>
 
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "router/admin/log.h"
 #include "router/edge/client_connection.h"
+#include "router/http/error_reply.h"
+#include "router/http/request_id.h"
 #include "router/net/asio.h"
 
 namespace strangler {
@@ -17,11 +20,12 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 struct ProxyServer::Worker {
   Worker(const RouteSnapshot& snapshot, const ProxyOptions& options, std::atomic<int>& in_flight,
-         MetricsRegistry& metrics, int index, AccessLog* access_log, ShadowDispatcher* shadow)
+         const std::atomic<bool>& draining, MetricsRegistry& metrics, int index,
+         AccessLog* access_log, ShadowDispatcher* shadow)
       : io(1),
         acceptor(io),
-        context(snapshot, io.get_executor(), options, in_flight, metrics, index, access_log,
-                shadow) {}
+        context(snapshot, io.get_executor(), options, in_flight, draining, metrics, index,
+                access_log, shadow) {}
 
   asio::io_context io;
   Acceptor acceptor;
@@ -39,18 +43,21 @@ void bind_acceptor(Acceptor& acceptor, const tcp::endpoint& endpoint) {
   acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
-// A connection beyond --max-connections gets this and is closed at once: refused early rather
+// A connection beyond --max-connections gets a 503 and is closed at once: refused early rather
 // than left to queue. Written without waiting; a full socket buffer just loses it.
-constexpr std::string_view kTooManyConnections =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-    "Connection: close\r\nContent-Length: 77\r\nRetry-After: 1\r\n\r\n"
-    "{\"error\":\"service unavailable\",\"reason\":\"too many connections\",\"status\":503}\n";
+std::string too_many_connections() {
+  auto reply = make_error_reply(
+      {ErrorKind::unavailable, "too many connections", make_request_id(), {}, {}, 1}, false, 11);
+  std::ostringstream text;
+  text << reply;
+  return std::move(text).str();
+}
 
 void refuse_connection(Socket& socket, WorkerContext& context) {
   context.metrics.record_connection_refused();
   boost::system::error_code ec;
   socket.non_blocking(true, ec);
-  socket.send(asio::buffer(kTooManyConnections), 0, ec);
+  socket.send(asio::buffer(too_many_connections()), 0, ec);
   socket.shutdown(Socket::shutdown_both, ec);
   socket.close(ec);
 }
@@ -124,8 +131,8 @@ ProxyServer::ProxyServer(const ListenAddress& address, int threads, const ProxyO
   if (ec) throw std::runtime_error("listen address must be an IP address: " + address.host);
   tcp::endpoint endpoint(ip, address.port);
   for (int i = 0; i < std::max(1, threads); ++i) {
-    auto worker =
-        std::make_unique<Worker>(snapshot, options_, in_flight_, metrics, i, access_log, shadow);
+    auto worker = std::make_unique<Worker>(snapshot, options_, in_flight_, draining_, metrics, i,
+                                           access_log, shadow);
     try {
       bind_acceptor(worker->acceptor, endpoint);
     } catch (const boost::system::system_error& e) {
@@ -148,6 +155,10 @@ void ProxyServer::start() {
                    asio::detached);
     worker->thread = std::thread([w = worker.get()] { w->io.run(); });
   }
+}
+
+void ProxyServer::begin_drain() {
+  draining_ = true;
 }
 
 void ProxyServer::stop(std::chrono::milliseconds drain) {

@@ -31,6 +31,8 @@ class ProxyServer {
 
   std::uint16_t port() const { return port_; }
   void start();
+  // From now on every answer carries Connection: close; connections are still accepted.
+  void begin_drain();
   // Stops accepting, waits up to `drain` for in-flight requests, then stops the threads.
   void stop(std::chrono::milliseconds drain);
 
@@ -39,6 +41,7 @@ class ProxyServer {
   std::vector<std::unique_ptr<Worker>> workers_;
   ProxyOptions options_;
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> draining_{false};
   std::atomic<int> open_connections_{0};  // checked against options_.max_connections
   std::uint16_t port_ = 0;
   bool stopped_ = false;

@@ -20,6 +20,8 @@ int status_for(AttemptFailure failure) {
   switch (failure) {
     case AttemptFailure::breaker_open:
     case AttemptFailure::bulkhead_full:
+    case AttemptFailure::target_down:
+    case AttemptFailure::queue_timeout:
       return 503;
     case AttemptFailure::connect_timeout:
     case AttemptFailure::timeout:
@@ -32,7 +34,8 @@ int status_for(AttemptFailure failure) {
 // What X-Strangler-Fallback says: admission refusals by name, then whether the primary failed
 // before or after the request reached it.
 std::string_view fallback_reason(AttemptFailure failure) {
-  if (failure == AttemptFailure::breaker_open || failure == AttemptFailure::bulkhead_full) {
+  if (failure == AttemptFailure::breaker_open || failure == AttemptFailure::bulkhead_full ||
+      failure == AttemptFailure::target_down) {
     return describe(failure);
   }
   return reached_upstream(failure) ? "upstream-failed" : "connect-failed";
@@ -60,6 +63,10 @@ std::string_view describe(AttemptFailure failure) {
       return "bad-response";
     case AttemptFailure::tls_unsupported:
       return "tls-unsupported";
+    case AttemptFailure::target_down:
+      return "target-down";
+    case AttemptFailure::queue_timeout:
+      return "queue-timeout";
   }
   return "unknown";
 }
@@ -73,8 +80,10 @@ namespace {
 
 Decision decide(const AttemptFacts& facts) {
   auto fail = Decision{NextStep::fail, describe(facts.failure), status_for(facts.failure)};
+  if (facts.failure == AttemptFailure::queue_timeout) return fail;
   bool admission = facts.failure == AttemptFailure::breaker_open ||
-                   facts.failure == AttemptFailure::bulkhead_full;
+                   facts.failure == AttemptFailure::bulkhead_full ||
+                   facts.failure == AttemptFailure::target_down;
   if (!reached_upstream(facts.failure)) {
     if (facts.has_fallback) return {NextStep::fallback, fallback_reason(facts.failure), 0};
     bool retryable = !admission && facts.failure != AttemptFailure::tls_unsupported;

@@ -11,6 +11,8 @@
 // - the fallback is used only for a method the route lets fall back (GET, HEAD, OPTIONS unless the
 //   route says otherwise): a write sent to the fallback would land in the wrong database. Another
 //   method is treated as if there were no fallback, and a failure says it was held back.
+// - a queue timeout (the target's --max-connections all busy) is answered 503 at once: neither
+//   retried nor sent to the fallback, as nginx and HAProxy queue rather than spill over.
 // The retry budget is the caller's: it asks again with no retries left when the budget says no.
 #pragma once
 
@@ -28,6 +30,8 @@ enum class AttemptFailure {
   timeout,
   bad_response,
   tls_unsupported,
+  target_down,    // the active health checks found the target down: refused like breaker_open
+  queue_timeout,  // no connection came free within --queue-timeout-ms: 503, never elsewhere
 };
 
 struct AttemptFacts {

@@ -22,7 +22,8 @@ RulesReloader::RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readi
       readiness_(readiness),
       runtimes_(runtimes),
       metrics_(metrics),
-      interval_(interval) {}
+      interval_(interval),
+      health_(metrics) {}
 
 RulesReloader::~RulesReloader() {
   stop();
@@ -65,6 +66,7 @@ void RulesReloader::load_initial() {
 }
 
 void RulesReloader::start() {
+  health_.start();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -75,6 +77,7 @@ void RulesReloader::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  health_.stop();
 }
 
 void RulesReloader::run() {
@@ -136,6 +139,7 @@ void RulesReloader::publish(Read read, std::chrono::steady_clock::time_point sta
     metrics_.set_breaker_state(breaker->route, breaker->target.name, BreakerState::closed);
   }
   snapshot_.publish(state);
+  health_.follow(state->runtimes);
   auto done = std::chrono::steady_clock::now();
   if (version_ >= 0) {
     log_line(fmt::format(
@@ -150,7 +154,11 @@ void RulesReloader::publish(Read read, std::chrono::steady_clock::time_point sta
   metrics_.set_rules_version(version);
   version_ = version;
   force_reload_ = false;
-  readiness_.set({true, version, problem_, utc_now_rfc3339(/*millis=*/true)});
+  auto ready = readiness_.get();
+  ready.loaded = true;
+  ready.version = version;
+  ready.loaded_at = utc_now_rfc3339(/*millis=*/true);
+  readiness_.set(ready);
 }
 
 void RulesReloader::report_problem(const std::string& problem) {
@@ -161,8 +169,10 @@ void RulesReloader::report_problem(const std::string& problem) {
   } else {
     log_line(fmt::format("cannot read rules, still serving version {}: {}", version_, problem));
   }
+  metrics_.set_rules_stale(!problem.empty());
   auto state = readiness_.get();
   state.problem = problem;
+  state.problem_since = problem.empty() ? "" : utc_now_rfc3339(/*millis=*/true);
   readiness_.set(state);
 }
 

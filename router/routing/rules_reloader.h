@@ -7,7 +7,8 @@
 // changed) and publishes it. A flip with 100,000 routes thus reads one row and builds no trie. A
 // database file that was deleted or replaced is noticed by its inode and reopened. When the
 // database cannot be read (locked, corrupt, gone), the router keeps serving the last good table;
-// the problem is logged once per change of state and shown on /readyz.
+// the problem is logged once per change of state and shown on /readyz. The targets' active health
+// checks run beside it and follow each table it publishes.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include "router/admin/metrics.h"
 #include "router/routing/readiness.h"
 #include "router/routing/route_snapshot.h"
+#include "router/upstream/health_checker.h"
 #include "rules/store/rule_store.h"
 
 namespace strangler {
@@ -68,6 +70,8 @@ class RulesReloader {
   TargetRuntimes& runtimes_;
   MetricsRegistry& metrics_;
   std::chrono::milliseconds interval_;
+  // The active health checks follow every table published (health_checker.h).
+  HealthChecker health_;
   std::optional<RuleStore> store_;
   std::shared_ptr<const RouteTable> table_;  // the last one published
   FileIdentity identity_;

@@ -8,6 +8,7 @@
 // target's runtime without a lookup or lock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -18,11 +19,14 @@
 
 #include "router/resilience/bulkhead.h"
 #include "router/resilience/circuit_breaker.h"
+#include "router/resilience/health_state.h"
 #include "router/resilience/retry_budget.h"
 #include "router/routing/route_breakers.h"
 #include "rules/route_table.h"
 
 namespace strangler {
+
+class ConnectionLimiter;
 
 struct TargetRuntime {
   TargetRuntime(const Target& target, std::chrono::steady_clock::time_point now);
@@ -30,7 +34,16 @@ struct TargetRuntime {
   Target target;  // the settings it was built from
   RetryBudget budget;
   Bulkhead bulkhead;
+  // What the active health checks say (HealthChecker writes it); down is refused like an open
+  // breaker. Unchecked (no check, or none finished yet) is served.
+  std::atomic<Health> health{Health::unchecked};
+  // --max-connections: null when unlimited. Forward-declared: its header needs Asio.
+  std::shared_ptr<ConnectionLimiter> connections;
 };
+
+// Gives `fresh`, the runtime of a changed target, what it keeps of `old` (the connection limiter,
+// the health verdict) while the settings they depend on are the same.
+void carry_over(const TargetRuntime& old, TargetRuntime& fresh);
 
 // A probe that never reports is bounded by what a call to the target may take at most.
 BreakerSettings breaker_settings(const Target& target);

@@ -34,6 +34,8 @@ AttemptFailure connect_failure(ConnectFailure failure) {
       return AttemptFailure::connect_refused;
     case ConnectFailure::timeout:
       return AttemptFailure::connect_timeout;
+    case ConnectFailure::queue_timeout:
+      return AttemptFailure::queue_timeout;
     default:
       return AttemptFailure::connect_failed;
   }
@@ -53,7 +55,7 @@ Task<ForwardOutcome> Forwarder::forward(const RequestState& request, RequestPars
                                         ShadowTap* tap) {
   Pass pass{request, *request.routed, parser, tap, {}};
   auto& header = parser.get();
-  pass.out.keep_alive = header.keep_alive();
+  pass.out.keep_alive = header.keep_alive() && !worker_.draining.load(std::memory_order_relaxed);
   bool expects_continue = iequals(to_std(header[http::field::expect]), "100-continue");
   bool idempotent = is_idempotent(to_std(header.method_string()));
   const Route* rule = pass.routed.match->route;
@@ -66,6 +68,12 @@ Task<ForwardOutcome> Forwarder::forward(const RequestState& request, RequestPars
       pass.out.keep_alive = false;
       co_return pass.out;
     }
+  }
+  auto started = co_await await_body_start(parser);
+  if (!started) {
+    co_await refuse_request_body(pass, started);
+    pass.out.keep_alive = false;
+    co_return pass.out;
   }
   std::size_t index = pass.routed.target_index;
   std::size_t fallback = pass.routed.match->fallback_for(index);
@@ -132,6 +140,20 @@ Task<bool> Forwarder::send_continue() {
   co_return !ec;
 }
 
+// An upstream connection is taken only once there is something to send: a client that is slow to
+// start its body would otherwise hold a connection the upstream may close as idle meanwhile (a
+// stock Node server does after 5 s), and the request would fail with a reset nobody can retry.
+Task<RelayResult> Forwarder::await_body_start(const RequestParser& parser) {
+  RelayResult result;
+  if (parser.is_done() || client_buffer_.size() > 0) co_return result;
+  client_.expires_after(worker_.options.body_timeout, TimedStream::Expiry::cancel);
+  auto read =
+      co_await client_.async_read_some(client_buffer_.prepare(scratch_.size()), use_ec(result.ec));
+  client_buffer_.commit(read);
+  result.read_side = true;
+  co_return result;
+}
+
 // Nothing left to try: the router answers 502, 503 or 504 itself. A request whose method the
 // route does not let fall back says so in the reason ("breaker-open; POST does not fall back").
 Task<void> Forwarder::fail(Pass& pass, const Decision& decision, std::size_t index) {
@@ -150,11 +172,13 @@ Task<void> Forwarder::fail(Pass& pass, const Decision& decision, std::size_t ind
     reason += fmt::format("; {} does not fall back", to_std(pass.parser.get().method_string()));
   }
   bool keep = pass.out.keep_alive && pass.parser.is_done();
-  co_await reply_error(
-      pass,
-      {upstream_error_kind(decision.status), reason, pass.request.request_id,
-       pass.routed.runtime(index).target.name, pass.out.fallback_reason, retry_after},
-      keep);
+  co_await reply_error(pass,
+                       {decision.reason == describe(AttemptFailure::queue_timeout)
+                            ? ErrorKind::queue_timeout
+                            : upstream_error_kind(decision.status),
+                        reason, pass.request.request_id, pass.routed.runtime(index).target.name,
+                        pass.out.fallback_reason, retry_after},
+                       keep);
 }
 
 Task<void> Forwarder::reply_error(Pass& pass, const ErrorReply& reply, bool keep_alive) {
@@ -183,6 +207,10 @@ Task<Forwarder::AttemptResult> Forwarder::attempt(Pass& pass, std::size_t index,
   auto& runtime = pass.routed.runtime(index);
   const auto& target = pass.routed.state->table->target(index);
   if (target.url.scheme != "http") co_return AttemptResult::failed(AttemptFailure::tls_unsupported);
+  // Found down by its health checks: no user waits on it (as with an open breaker).
+  if (runtime.health.load(std::memory_order_relaxed) == Health::down) {
+    co_return AttemptResult::failed(AttemptFailure::target_down);
+  }
   auto permit = runtime.bulkhead.try_enter();
   if (!permit) {
     worker_.metrics.record_bulkhead_rejection(runtime.target.name);
@@ -226,10 +254,12 @@ Task<Forwarder::AttemptResult> Forwarder::exchange(Pass& pass, std::size_t index
   for (bool first = true;; first = false) {
     ConnectFailure connect;
     // Replayable: a body-less request is sent again if a reused connection fails (below).
-    auto upstream = co_await worker_.pool.acquire(target, first, connect, parser.is_done());
+    auto upstream = co_await worker_.pool.acquire(target, first, connect, parser.is_done(),
+                                                  pass.routed.runtime(index).connections.get());
     if (!upstream) {
       auto failure = connect_failure(connect);
-      report(pass, index, ticket, false, describe(failure));
+      // A queue timeout is the router's own limit, not a failure of the target.
+      report(pass, index, ticket, failure == AttemptFailure::queue_timeout, describe(failure));
       co_return AttemptResult::failed(failure);
     }
     bool may_retry = upstream->reused && parser.is_done() && first;

@@ -51,6 +51,7 @@ class Forwarder {
 
   void prepare(Pass& pass);
   Task<bool> send_continue();
+  Task<RelayResult> await_body_start(const RequestParser& parser);
   Task<void> fail(Pass& pass, const Decision& decision, std::size_t index);
   Task<AttemptResult> attempt(Pass& pass, std::size_t index, bool first_on_target);
   Task<AttemptResult> exchange(Pass& pass, std::size_t index, const BreakerTicket& ticket);

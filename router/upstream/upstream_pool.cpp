@@ -20,6 +20,12 @@ bool still_open(Socket& socket) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+// Connections under a limit are pooled apart, per limiter: each holds a slot of its own limiter.
+std::string pool_key(const CompiledTarget& target, const ConnectionLimiter* limiter) {
+  if (!limiter) return target.url.authority;
+  return fmt::format("{}#{}", target.url.authority, fmt::ptr(limiter));
+}
+
 ConnectFailure classify(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return ConnectFailure::timeout;
   if (ec == asio::error::connection_refused) return ConnectFailure::refused;
@@ -40,6 +46,8 @@ const char* describe(ConnectFailure failure) {
       return "resolve-failed";
     case ConnectFailure::other:
       return "connect-failed";
+    case ConnectFailure::queue_timeout:
+      return "queue-timeout";
   }
   return "connect-failed";
 }
@@ -61,7 +69,34 @@ UpstreamPool::UpstreamPool(Executor executor, PoolLimits limits, ThreadMetrics& 
 // The sockets close with the lists; only the gauge needs telling. The timer's destructor cancels
 // a pending sweep, whose handler then returns without touching this pool.
 UpstreamPool::~UpstreamPool() {
-  forget_idle(idle_count_);
+  for (auto& [key, list] : idle_) forget_idle_list(list, 0);
+}
+
+// Forgets (and closes) the connections of `list` from index `kept` on.
+void UpstreamPool::forget_idle_list(std::vector<Idle>& list, std::size_t kept) {
+  for (std::size_t i = kept; i < list.size(); ++i) count_idle(*list[i].connection, -1);
+  forget_idle(list.size() - kept);
+  list.resize(kept);
+}
+
+void UpstreamPool::count_idle(UpstreamConnection& connection, int delta) {
+  auto* limiter = connection.slot.owner();
+  if (!limiter) return;
+  std::weak_ptr<UpstreamPool*> alive = alive_;
+  auto close_one = [alive, key = connection.key] {
+    if (auto pool = alive.lock()) (*pool)->close_one_idle(key);
+  };
+  limiter->add_idle(this, {executor_, close_one}, delta);
+}
+
+// The oldest idle connection of `key` closes, giving its slot to a request waiting elsewhere.
+void UpstreamPool::close_one_idle(const std::string& key) {
+  auto found = idle_.find(key);
+  if (found == idle_.end() || found->second.empty()) return;
+  auto& list = found->second;
+  count_idle(*list.front().connection, -1);
+  list.erase(list.begin());
+  forget_idle(1);
 }
 
 void UpstreamPool::forget_idle(std::size_t count) {
@@ -80,6 +115,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
     Idle idle = std::move(list.back());
     list.pop_back();
     forget_idle(1);
+    count_idle(*idle.connection, -1);
     auto idle_for = now - idle.since;
     if (idle_for >= (replayable ? limits_.max_idle_time_replayable : limits_.max_idle_time)) {
       continue;
@@ -96,12 +132,35 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& k
 Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(const CompiledTarget& target,
                                                                 bool allow_reuse,
                                                                 ConnectFailure& failure,
-                                                                bool replayable) {
+                                                                bool replayable,
+                                                                ConnectionLimiter* limiter) {
   failure = ConnectFailure::none;
+  auto key = pool_key(target, limiter);
   if (allow_reuse) {
-    if (auto idle = take_idle(target.url.authority, replayable)) co_return idle;
+    if (auto idle = take_idle(key, replayable)) co_return idle;
   }
-  co_return co_await connect(target, failure);
+  ConnectionLimiter::Slot slot;
+  if (limiter && !(slot = limiter->try_take())) {
+    const auto& name = target.target.name;
+    metrics_.add_upstream_queue_waiting(name, 1);
+    slot = co_await limiter->acquire(executor_);
+    metrics_.add_upstream_queue_waiting(name, -1);
+    if (!slot) {
+      metrics_.record_upstream_queue_timeout(name);
+      failure = ConnectFailure::queue_timeout;
+      co_return nullptr;
+    }
+    // While this request waited, a connection may have come back to this pool.
+    if (allow_reuse) {
+      if (auto idle = take_idle(key, replayable)) co_return idle;  // the new slot goes back
+    }
+  }
+  auto connection = co_await connect(target, failure);
+  if (connection) {
+    connection->key = std::move(key);
+    connection->slot = std::move(slot);
+  }
+  co_return connection;
 }
 
 Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(const CompiledTarget& target,
@@ -136,9 +195,12 @@ Task<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(const CompiledTa
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> connection) {
+  // Closing it hands its slot to a request waiting for one, on whichever thread.
+  if (auto* limiter = connection->slot.owner(); limiter && limiter->has_waiters()) return;
   auto& list = idle_[connection->key];
   if (list.size() >= limits_.max_idle_per_target) return;  // closes it
   connection->stream.expires_never();
+  count_idle(*connection, 1);
   list.push_back({std::move(connection), std::chrono::steady_clock::now()});
   ++idle_count_;
   metrics_.add_idle_upstream_connections(1);
@@ -161,7 +223,9 @@ void UpstreamPool::sweep() {
   std::size_t closed = 0;
   for (auto& [key, list] : idle_) {
     closed += std::erase_if(list, [&](Idle& idle) {
-      return idle.since <= oldest_kept || !still_open(idle.connection->stream.socket());
+      bool gone = idle.since <= oldest_kept || !still_open(idle.connection->stream.socket());
+      if (gone) count_idle(*idle.connection, -1);
+      return gone;
     });
   }
   forget_idle(closed);

@@ -24,6 +24,7 @@
 #include "router/admin/metrics.h"
 #include "router/net/asio.h"
 #include "router/net/timed_stream.h"
+#include "router/upstream/connection_limiter.h"
 #include "rules/route_table.h"
 
 namespace strangler {
@@ -31,13 +32,17 @@ namespace strangler {
 struct UpstreamConnection {
   explicit UpstreamConnection(Executor ex) : stream(std::move(ex)) {}
 
+  // Under --max-connections: given back when the connection is destroyed. First, so that it is
+  // destroyed last: the socket is closed before another request may open one in its place.
+  ConnectionLimiter::Slot slot;
   TimedStream stream;
   beast::flat_buffer buffer;  // bytes read past the end of the previous response, if any
-  std::string key;            // pool key: "host:port"
+  std::string key;            // pool key: "host:port", plus the limiter's identity if limited
   bool reused = false;
 };
 
-enum class ConnectFailure { none, refused, timeout, resolve, other };
+// queue_timeout: no connection slot came free within the target's --queue-timeout-ms.
+enum class ConnectFailure { none, refused, timeout, resolve, other, queue_timeout };
 
 const char* describe(ConnectFailure failure);
 
@@ -71,9 +76,12 @@ class UpstreamPool {
   // An open connection to `target`, or nullptr with `failure` set. `allow_reuse` false forces a
   // fresh connection. `replayable`: the caller can send the request again on a fresh connection
   // if a reused one fails before any response byte (so a recently used one is not checked).
+  // `limiter`: the target's connection limit, if it has one; a new connection then waits for a
+  // slot first.
   Task<std::unique_ptr<UpstreamConnection>> acquire(const CompiledTarget& target, bool allow_reuse,
                                                     ConnectFailure& failure,
-                                                    bool replayable = false);
+                                                    bool replayable = false,
+                                                    ConnectionLimiter* limiter = nullptr);
   void release(std::unique_ptr<UpstreamConnection> connection);
 
  private:
@@ -83,11 +91,16 @@ class UpstreamPool {
   };
 
   std::unique_ptr<UpstreamConnection> take_idle(const std::string& key, bool replayable);
+  // Limited connections: the limiter is told how many this pool keeps idle, and may ask it to
+  // close one for a request waiting on another thread.
+  void count_idle(UpstreamConnection& connection, int delta);
+  void close_one_idle(const std::string& key);
   Task<std::unique_ptr<UpstreamConnection>> connect(const CompiledTarget& target,
                                                     ConnectFailure& failure);
   void arm_sweep();
   void sweep();
   void forget_idle(std::size_t count);
+  void forget_idle_list(std::vector<Idle>& list, std::size_t kept);
 
   Executor executor_;
   PoolLimits limits_;
@@ -96,6 +109,8 @@ class UpstreamPool {
   std::size_t idle_count_ = 0;
   Timer sweep_timer_;
   bool sweep_armed_ = false;
+  // Ends with the pool, so that a close-one request posted by a limiter finds nothing to do.
+  std::shared_ptr<UpstreamPool*> alive_ = std::make_shared<UpstreamPool*>(this);
 };
 
 }  // namespace strangler

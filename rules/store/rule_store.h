@@ -62,6 +62,13 @@ struct TargetPatch {
   std::optional<int> max_concurrent;
   std::optional<int> retries;
   std::optional<int> backoff_ms;
+  std::optional<std::string> health_path;  // "" switches the check off
+  std::optional<int> health_interval_ms;
+  std::optional<int> health_timeout_ms;
+  std::optional<int> healthy_threshold;
+  std::optional<int> unhealthy_threshold;
+  std::optional<int> max_connections;
+  std::optional<int> queue_timeout_ms;
 
   // True when no setting is given.
   bool empty() const;
@@ -93,7 +100,9 @@ struct FlipSpec {
   RouteSelector route;
   std::string to;
   std::optional<int> percent;  // 1..99 for a gradual flip; nullopt completes the flip
-  std::string sticky_header;   // only with percent; "" means the client address
+  // Only with percent. nullopt keeps the route's (raising a share must not re-bucket every
+  // user); "" means the client address.
+  std::optional<std::string> sticky_header{};
   // nullopt keeps the route's fallback setting; otherwise as RouteSpec::fallback.
   std::optional<std::string> fallback{};
   // The promotion gate, judged inside the flip's transaction when `to` is not the route's target

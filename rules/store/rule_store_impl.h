@@ -18,11 +18,12 @@ namespace strangler {
 
 // Column lists shared by several queries, joined to the rest of each query at compile time: every
 // SQL text stays a constant and every value is bound.
-#define STRANGLER_SELECT_TARGETS                                                              \
-  "SELECT name, url, connect_timeout_ms, timeout_ms, breaker_window, breaker_min_calls, "     \
-  "breaker_failure_threshold, breaker_failure_rate, breaker_recovery_ms, "                    \
-  "breaker_half_open_probes, count_5xx_as_failure, max_concurrent, retries, backoff_ms FROM " \
-  "targets"
+#define STRANGLER_SELECT_TARGETS                                                          \
+  "SELECT name, url, connect_timeout_ms, timeout_ms, breaker_window, breaker_min_calls, " \
+  "breaker_failure_threshold, breaker_failure_rate, breaker_recovery_ms, "                \
+  "breaker_half_open_probes, count_5xx_as_failure, max_concurrent, retries, backoff_ms, " \
+  "health_path, health_interval_ms, health_timeout_ms, healthy_threshold, "               \
+  "unhealthy_threshold, max_connections, queue_timeout_ms FROM targets"
 #define STRANGLER_SELECT_ROUTES                                                              \
   "SELECT id, pattern, exact, methods, target, split_target, split_percent, sticky_header, " \
   "fallback_target, fallback_none, shadow_target, shadow_percent, shadow_methods, "          \

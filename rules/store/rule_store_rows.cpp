@@ -9,7 +9,7 @@ namespace strangler {
 
 namespace {
 
-// Binds the resilience settings to parameters first..first+9, in the column order of
+// Binds the resilience settings to parameters first..first+16, in the column order of
 // STRANGLER_SELECT_TARGETS.
 void bind_resilience(sqlite::Statement& statement, int first, const TargetResilience& r) {
   statement.bind(first, r.breaker_window).bind(first + 1, r.breaker_min_calls);
@@ -17,6 +17,10 @@ void bind_resilience(sqlite::Statement& statement, int first, const TargetResili
   statement.bind(first + 4, r.breaker_recovery_ms).bind(first + 5, r.breaker_half_open_probes);
   statement.bind(first + 6, r.count_5xx_as_failure).bind(first + 7, r.max_concurrent);
   statement.bind(first + 8, r.retries).bind(first + 9, r.backoff_ms);
+  statement.bind(first + 10, r.health_path).bind(first + 11, r.health_interval_ms);
+  statement.bind(first + 12, r.health_timeout_ms).bind(first + 13, r.healthy_threshold);
+  statement.bind(first + 14, r.unhealthy_threshold).bind(first + 15, r.max_connections);
+  statement.bind(first + 16, r.queue_timeout_ms);
 }
 
 // A route's fallback as two columns: the target's name (NULL for none or the default) and
@@ -76,6 +80,13 @@ Target target_from_row(const sqlite::Statement& row) {
   r.max_concurrent = row.int32(11);
   r.retries = row.int32(12);
   r.backoff_ms = row.int32(13);
+  r.health_path = row.text(14);
+  r.health_interval_ms = row.int32(15);
+  r.health_timeout_ms = row.int32(16);
+  r.healthy_threshold = row.int32(17);
+  r.unhealthy_threshold = row.int32(18);
+  r.max_connections = row.int32(19);
+  r.queue_timeout_ms = row.int32(20);
   return target;
 }
 
@@ -111,8 +122,10 @@ void RuleStore::Impl::insert_target(const Target& target) {
       "INSERT INTO targets (name, url, connect_timeout_ms, timeout_ms, created_at, "
       "breaker_window, breaker_min_calls, breaker_failure_threshold, breaker_failure_rate, "
       "breaker_recovery_ms, breaker_half_open_probes, count_5xx_as_failure, max_concurrent, "
-      "retries, backoff_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      "retries, backoff_ms, health_path, health_interval_ms, health_timeout_ms, "
+      "healthy_threshold, unhealthy_threshold, max_connections, queue_timeout_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19, ?20, ?21, ?22)");
   insert.bind(1, target.name).bind(2, target.url).bind(3, target.connect_timeout_ms);
   insert.bind(4, target.timeout_ms).bind(5, utc_now_rfc3339());
   bind_resilience(insert, 6, target.resilience);
@@ -124,8 +137,10 @@ void RuleStore::Impl::update_target(const Target& target) {
       "UPDATE targets SET url = ?2, connect_timeout_ms = ?3, timeout_ms = ?4, "
       "breaker_window = ?5, breaker_min_calls = ?6, breaker_failure_threshold = ?7, "
       "breaker_failure_rate = ?8, breaker_recovery_ms = ?9, breaker_half_open_probes = ?10, "
-      "count_5xx_as_failure = ?11, max_concurrent = ?12, retries = ?13, backoff_ms = ?14 "
-      "WHERE name = ?1");
+      "count_5xx_as_failure = ?11, max_concurrent = ?12, retries = ?13, backoff_ms = ?14, "
+      "health_path = ?15, health_interval_ms = ?16, health_timeout_ms = ?17, "
+      "healthy_threshold = ?18, unhealthy_threshold = ?19, max_connections = ?20, "
+      "queue_timeout_ms = ?21 WHERE name = ?1");
   update.bind(1, target.name).bind(2, target.url).bind(3, target.connect_timeout_ms);
   update.bind(4, target.timeout_ms);
   bind_resilience(update, 5, target.resilience);

@@ -59,7 +59,8 @@ bool TargetPatch::empty() const {
   return !url && !connect_timeout_ms && !timeout_ms && !breaker_window && !breaker_min_calls &&
          !breaker_failure_threshold && !breaker_failure_rate && !breaker_recovery_ms &&
          !breaker_half_open_probes && !count_5xx_as_failure && !max_concurrent && !retries &&
-         !backoff_ms;
+         !backoff_ms && !health_path && !health_interval_ms && !health_timeout_ms &&
+         !healthy_threshold && !unhealthy_threshold && !max_connections && !queue_timeout_ms;
 }
 
 Target apply_patch(Target target, const TargetPatch& patch) {
@@ -80,6 +81,13 @@ Target apply_patch(Target target, const TargetPatch& patch) {
   set(r.max_concurrent, patch.max_concurrent);
   set(r.retries, patch.retries);
   set(r.backoff_ms, patch.backoff_ms);
+  set(r.health_path, patch.health_path);
+  set(r.health_interval_ms, patch.health_interval_ms);
+  set(r.health_timeout_ms, patch.health_timeout_ms);
+  set(r.healthy_threshold, patch.healthy_threshold);
+  set(r.unhealthy_threshold, patch.unhealthy_threshold);
+  set(r.max_connections, patch.max_connections);
+  set(r.queue_timeout_ms, patch.queue_timeout_ms);
   return target;
 }
 
@@ -236,7 +244,7 @@ Route flipped(const Route& before, const FlipSpec& spec) {
   }
   after.split_target = spec.to;
   after.split_percent = *spec.percent;
-  after.sticky_header = spec.sticky_header;
+  after.sticky_header = spec.sticky_header.value_or(before.sticky_header);
   if (same_route(before, after)) {
     throw RuleError(fmt::format("route {} already sends {}% to {} ({}); nothing changed", label,
                                 after.split_percent, after.split_target, stickiness(after)));
@@ -263,12 +271,12 @@ GateVerdict RuleStore::Impl::judge_flip(const Route& before, const FlipSpec& spe
 
 FlipChange RuleStore::flip_route(const FlipSpec& spec, const ChangeContext& ctx) {
   if (spec.percent) validate_percent(*spec.percent);
-  if (!spec.sticky_header.empty()) {
+  if (spec.sticky_header) {
     if (!spec.percent) {
       throw RuleError(
           "--sticky-header needs --percent: a completed flip sends every request to one target");
     }
-    validate_header_name(spec.sticky_header);
+    if (!spec.sticky_header->empty()) validate_header_name(*spec.sticky_header);
   }
   validate_gate_policy(spec.gate);
   return impl_->write([&] {

@@ -208,6 +208,24 @@ CREATE TRIGGER diff_ignores_delete_logged AFTER DELETE ON diff_ignores BEGIN
   INSERT INTO route_changes (route_id) VALUES (OLD.route_id);
 END;
 )sql"},
+    // Active health checks and upstream connection limits of targets (issue 15). Existing targets
+    // get the defaults: no health check, no connection limit.
+    {5, R"sql(
+ALTER TABLE targets ADD COLUMN health_path TEXT NOT NULL DEFAULT ''  -- '': no health check
+  CHECK (length(health_path) <= 1024);
+ALTER TABLE targets ADD COLUMN health_interval_ms INTEGER NOT NULL DEFAULT 5000
+  CHECK (health_interval_ms BETWEEN 100 AND 3600000);
+ALTER TABLE targets ADD COLUMN health_timeout_ms INTEGER NOT NULL DEFAULT 1000
+  CHECK (health_timeout_ms BETWEEN 1 AND 600000);
+ALTER TABLE targets ADD COLUMN healthy_threshold INTEGER NOT NULL DEFAULT 2
+  CHECK (healthy_threshold BETWEEN 1 AND 100);
+ALTER TABLE targets ADD COLUMN unhealthy_threshold INTEGER NOT NULL DEFAULT 3
+  CHECK (unhealthy_threshold BETWEEN 1 AND 100);
+ALTER TABLE targets ADD COLUMN max_connections INTEGER NOT NULL DEFAULT 0  -- 0: unlimited
+  CHECK (max_connections BETWEEN 0 AND 100000);
+ALTER TABLE targets ADD COLUMN queue_timeout_ms INTEGER NOT NULL DEFAULT 5000
+  CHECK (queue_timeout_ms BETWEEN 0 AND 600000);
+)sql"},
     // The methods a route lets fall back (issue 15): canonical MethodSet text, '*' for every
     // method. Existing routes get the safe default: writes never land on the fallback.
     {6, R"sql(

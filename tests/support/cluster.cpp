@@ -141,6 +141,11 @@ ChildProcess& Cluster::start_router(const std::vector<std::string>& extra, bool 
   if (std::find(extra.begin(), extra.end(), "--shadow-priority") == extra.end()) {
     args.insert(args.end(), {"--shadow-priority", "normal"});
   }
+  // Tests stop the router with SIGTERM; the default grace (for load balancers to notice) would
+  // add seconds to every test. The grace itself is tested on its own (router_drain_test.cpp).
+  if (std::find(extra.begin(), extra.end(), "--drain-grace-ms") == extra.end()) {
+    args.insert(args.end(), {"--drain-grace-ms", "0"});
+  }
   router_ = std::make_unique<ChildProcess>(STRANGLER_ROUTER_BIN, args, log_path("router"));
   router_port_ = router_->wait_for_listen("strangler-router listening on");
   admin_port_ = router_->wait_for_listen("strangler-router admin on");

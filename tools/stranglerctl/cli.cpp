@@ -52,6 +52,28 @@ namespace {
 
 using namespace cli_detail;
 
+// Active health checks and upstream connection limits, part of the resilience options.
+void add_health_and_connection_options(CLI::App* sub, TargetPatch& patch) {
+  sub->add_option_function<std::string>(
+      "--health-path",
+      [&patch](const std::string& path) { patch.health_path = path == "none" ? "" : path; },
+      "Health check: GET this path (e.g. /health) every interval; none or \"\" switches it off "
+      "(default: off)");
+  optional_option(sub, "--health-interval-ms", patch.health_interval_ms,
+                  "Health check: time between checks, 100..3600000 (default 5000)");
+  optional_option(sub, "--health-timeout-ms", patch.health_timeout_ms,
+                  "Health check: answer within, 1..interval (default 1000)");
+  optional_option(sub, "--healthy-threshold", patch.healthy_threshold,
+                  "Health check: successes in a row that mark it up, 1..100 (default 2)");
+  optional_option(sub, "--unhealthy-threshold", patch.unhealthy_threshold,
+                  "Health check: failures in a row that mark it down, 1..100 (default 3)");
+  optional_option(sub, "--max-connections", patch.max_connections,
+                  "Connections to it, idle and in use, 0..100000, 0 unlimited (default 0)");
+  optional_option(sub, "--queue-timeout-ms", patch.queue_timeout_ms,
+                  "Wait for a connection beyond --max-connections, then 503, 0..600000 (default "
+                  "5000)");
+}
+
 // The resilience options of `target add` (defaults in the help) and `target set`; given values
 // land in `patch`. Ranges are the store's to check, so that both report them alike.
 void add_resilience_options(CLI::App* sub, TargetPatch& patch, bool set) {
@@ -82,6 +104,7 @@ void add_resilience_options(CLI::App* sub, TargetPatch& patch, bool set) {
                   "Retries of idempotent or unsent requests, 0..5 (default 1)");
   optional_option(sub, "--backoff-ms", patch.backoff_ms,
                   "Base of the exponential backoff with full jitter, 1..10000 (default 25)");
+  add_health_and_connection_options(sub, patch);
 }
 
 }  // namespace
@@ -183,8 +206,8 @@ void add_route_commands(CLI::App& app, Parsed& p) {
   flip->add_option("pattern", p.flip.route.pattern, "The route's pattern")->required();
   flip->add_option("--to", p.flip.to, "Target to flip to")->required();
   flip->add_option("--percent", p.percent, "Send only this share (1..99) to --to, sticky");
-  flip->add_option("--sticky-header", p.flip.sticky_header,
-                   "Header whose value picks the side (default: client address)");
+  optional_option(flip, "--sticky-header", p.flip.sticky_header,
+                  "Header whose value picks the side; \"\" for the client address; else kept");
   optional_option(flip, "--fallback", p.flip.fallback,
                   "Also set the fallback: NAME, none, or default (legacy); else it is kept");
   optional_option(flip, "--fallback-methods", p.flip.fallback_methods,

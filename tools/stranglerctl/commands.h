@@ -63,8 +63,8 @@ struct FlipArgs {
   RouteSelector route;
   std::string to;
   std::optional<int> percent;
-  std::string sticky_header;
-  std::optional<std::string> fallback{};          // nullopt keeps the route's fallback setting
+  std::optional<std::string> sticky_header{};  // nullopt keeps the route's; "" the client address
+  std::optional<std::string> fallback{};       // nullopt keeps the route's fallback setting
   std::optional<std::string> fallback_methods{};  // nullopt keeps the route's fallback methods
   // The promotion gate, for a route that has been shadowed to `to`: at least min_samples
   // comparisons in the last `window` ("30m", "24h", "2d") and a match rate of min_match after

@@ -28,6 +28,10 @@ std::string max_concurrent(int max) {
   return max == 0 ? std::string("unlimited") : std::to_string(max);
 }
 
+std::string health_path(const std::string& path) {
+  return path.empty() ? std::string("none") : path;
+}
+
 // The parts of describe_target_change for the resilience settings, named like their options.
 void resilience_changes(const TargetResilience& a, const TargetResilience& b,
                         std::vector<std::string>& parts) {
@@ -53,6 +57,19 @@ void resilience_changes(const TargetResilience& a, const TargetResilience& b,
   }
   number(a.retries, b.retries, "retries");
   number(a.backoff_ms, b.backoff_ms, "backoff", " ms");
+  if (a.health_path != b.health_path) {
+    parts.push_back(
+        fmt::format("health path {} → {}", health_path(a.health_path), health_path(b.health_path)));
+  }
+  number(a.health_interval_ms, b.health_interval_ms, "health interval", " ms");
+  number(a.health_timeout_ms, b.health_timeout_ms, "health timeout", " ms");
+  number(a.healthy_threshold, b.healthy_threshold, "healthy threshold");
+  number(a.unhealthy_threshold, b.unhealthy_threshold, "unhealthy threshold");
+  if (a.max_connections != b.max_connections) {
+    parts.push_back(fmt::format("max connections {} → {}", max_concurrent(a.max_connections),
+                                max_concurrent(b.max_connections)));
+  }
+  number(a.queue_timeout_ms, b.queue_timeout_ms, "queue timeout", " ms");
 }
 
 bool same_destination(const Route& a, const Route& b) {
@@ -108,7 +125,16 @@ std::string describe_resilience(const TargetResilience& r) {
                   percent(r.breaker_failure_rate), seconds(r.breaker_recovery_ms));
   if (!r.count_5xx_as_failure) text += " (5xx not counted)";
   text += r.max_concurrent == 0 ? ", no max" : fmt::format(", max {}", r.max_concurrent);
-  return text + fmt::format(", retries {}", r.retries);
+  text += fmt::format(", retries {}", r.retries);
+  if (!r.health_path.empty()) {
+    text += fmt::format(", health {} every {} ({}/{})", r.health_path,
+                        seconds(r.health_interval_ms), r.unhealthy_threshold, r.healthy_threshold);
+  }
+  if (r.max_connections > 0) {
+    text +=
+        fmt::format(", max conns {} (queue {})", r.max_connections, seconds(r.queue_timeout_ms));
+  }
+  return text;
 }
 
 std::string describe_target(const Target& target) {

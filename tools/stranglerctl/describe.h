@@ -14,7 +14,8 @@ std::string describe_target(const Target& target);
 // The compact resilience column of `target list`: "breaker 5/20 50% 30s, max 100, retries 1" —
 // opens at 5 consecutive failures or 50% of the last 20 calls, half-open after 30 s; at most 100
 // concurrent requests ("no max" when unlimited); 1 retry. " (5xx not counted)" follows the breaker
-// part when only transport errors count.
+// part when only transport errors count. Then ", health /health every 5s (3/2)" (down after 3
+// failed checks, up after 2) and ", max conns 8 (queue 5s)" when those are set.
 std::string describe_resilience(const TargetResilience& resilience);
 // "orders: url http://a → http://b, timeout 15000 → 3000 ms, window 20 → 50, retries 1 → 0"
 std::string describe_target_change(const Target& before, const Target& after);

@@ -160,6 +160,13 @@ const Json* reported_shadows(const AdminSnapshot& snapshot) {
 void render_headline(const Json& summary, std::ostream& out) {
   out << fmt::format("router {}, rules version {}\n", summary["admin"].get<std::string>(),
                      field(summary, "rules_version"));
+  const Json& rules = summary.value("rules", Json());
+  if (rules.is_object() && rules.value("stale", false)) {
+    out << fmt::format(
+        "rules: STALE since {}: the router cannot read its database and serves its last good "
+        "rules ({})\n",
+        field(rules, "stale_since"), field(rules, "problem"));
+  }
   const Json& routes = summary["routes"];
   out << fmt::format("routes: {} ({} on legacy, {} moved, {} splitting)\n", field(routes, "total"),
                      field(routes, "on_legacy"), field(routes, "moved"),
@@ -178,11 +185,32 @@ void render_headline(const Json& summary, std::ostream& out) {
   }
 }
 
+// The target's active health check verdict from /admin/breakers ("up", "down", "unchecked"), or
+// null from a router that does not report one.
+Json reported_health(const AdminSnapshot& snapshot, const std::string& name) {
+  if (!snapshot.breakers.is_object() || !snapshot.breakers.contains("health")) return nullptr;
+  for (const auto& entry : snapshot.breakers["health"]) {
+    if (entry.value("name", "") == name) return entry.value("health", Json(nullptr));
+  }
+  return nullptr;
+}
+
 void render_targets(const Json& summary, std::ostream& out) {
-  TablePrinter table({"TARGET", "ROUTES", "SPLIT SHARES", "REQUESTS", "SHARE"});
+  // HEALTH only when a target has active health checks, so it cannot be mistaken for a check.
+  bool checked = false;
   for (const auto& target : summary["targets"]) {
-    table.add_row({field(target, "name"), field(target, "routes"), field(target, "split_shares"),
-                   field(target, "requests"), percent(target["share_percent"])});
+    auto health = field(target, "health");
+    checked = checked || (health != "-" && health != "unchecked");
+  }
+  std::vector<std::string> columns = {"TARGET", "ROUTES", "SPLIT SHARES", "REQUESTS", "SHARE"};
+  if (checked) columns.push_back("HEALTH");
+  TablePrinter table(columns);
+  for (const auto& target : summary["targets"]) {
+    std::vector<std::string> row = {field(target, "name"), field(target, "routes"),
+                                    field(target, "split_shares"), field(target, "requests"),
+                                    percent(target["share_percent"])};
+    if (checked) row.push_back(field(target, "health"));
+    table.add_row(row);
   }
   out << '\n';
   table.print(out);
@@ -249,6 +277,7 @@ AdminSnapshot fetch_admin_snapshot(const StatusArgs& args) {
   snapshot.rules = get_json(client, headers, args.admin_url, parsed, "/admin/rules", false);
   snapshot.breakers = get_json(client, headers, args.admin_url, parsed, "/admin/breakers", true);
   snapshot.traffic = get_json(client, headers, args.admin_url, parsed, "/admin/traffic", true);
+  snapshot.health = get_json(client, headers, args.admin_url, parsed, "/healthz", true);
   return snapshot;
 }
 
@@ -285,8 +314,14 @@ Json status_summary(const AdminSnapshot& snapshot) {
                                     {"split_shares", counts[name].split_shares},
                                     {"requests", requests_of},
                                     {"share_percent", share}});
+      if (auto health = reported_health(snapshot, name); !health.is_null()) {
+        summary["targets"].back()["health"] = health;
+      }
     }
     if (const Json* shadows = reported_shadows(snapshot)) summary["shadows"] = *shadows;
+    if (snapshot.health.is_object() && snapshot.health.contains("rules")) {
+      summary["rules"] = snapshot.health["rules"];
+    }
     return summary;
   } catch (const nlohmann::json::exception& e) {
     throw AdminError(fmt::format("the admin API at {} answered in an unexpected form ({})",

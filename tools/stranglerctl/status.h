@@ -41,6 +41,7 @@ struct AdminSnapshot {
   Json rules;     // {"version":N,"targets":[...],"routes":[...]} in rule_json's forms
   Json breakers;  // {"targets":[{"name","state","since","window":{"calls","failures"},...}]}
   Json traffic;   // {"window_seconds":300,"targets":[{"name":"legacy","requests":N},...]}
+  Json health;    // /healthz: {"status","draining","rules":{"version","stale",...}}
 };
 
 // Fetches the three endpoints with a 2 s connect and 5 s read timeout. AdminError as above.
@@ -54,7 +55,8 @@ AdminSnapshot fetch_admin_snapshot(const StatusArgs& args);
 //    "traffic":{"window_seconds","requests","legacy_requests","extracted_requests",
 //               "extracted_percent"(null when there were no requests)} | null,
 //    "breakers":[ as /admin/breakers reports them ] | null,
-//    "shadows": as reported — present only when the admin API reports "shadows"}
+//    "shadows": as reported — present only when the admin API reports "shadows",
+//    "rules": /healthz's "rules" — present only when reported}
 // "on_legacy": routes wholly on legacy; "moved": routes where legacy takes no share;
 // "splitting": routes split between legacy and another target. AdminError when the rules are not
 // in the expected form.

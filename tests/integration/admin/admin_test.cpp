@@ -1,5 +1,6 @@
 // Integration: the admin listener — /healthz, /readyz, /admin/rules (the live table and its
-// version, following rule changes) — on its own port, never on the proxy port.
+// version, following rule changes) — on its own port, never on the proxy port; a POST without a
+// body (plain `curl -X POST`) works, and every admin error has a JSON body.
 #include <doctest/doctest.h>
 #include <httplib.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "tests/support/cluster.h"
+#include "tests/support/raw_http.h"
 
 using namespace strangler::test;
 using namespace std::chrono_literals;
@@ -82,5 +84,38 @@ TEST_CASE("admin: admin paths on the proxy port are proxied, not answered") {
     auto res = client.Get(path);
     REQUIRE(res);
     CHECK(served_by(res) == "monolith");
+  }
+}
+
+TEST_CASE("admin: a POST without a body works, and every admin error has a JSON body") {
+  Cluster c;
+  c.init_with_monolith();
+  c.start_router();
+  // What `curl -X POST URL` sends: no Content-Length, so no body (RFC 9112).
+  auto reset = raw_request(c.admin_port(),
+                           "POST /admin/breakers/legacy/reset HTTP/1.1\r\nHost: admin\r\n"
+                           "Accept: */*\r\n\r\n",
+                           3s);
+  INFO("reset: " << reset.status << " " << reset.body);
+  CHECK(reset.status == 200);
+  CHECK(nlohmann::json::accept(reset.body));
+  // With a body it is read and ignored; the connection stays usable.
+  RawConnection kept(c.admin_port(), 3s);
+  kept.send(
+      "POST /admin/breakers/legacy/reset HTTP/1.1\r\nHost: admin\r\nContent-Length: 2\r\n"
+      "\r\n{}");
+  CHECK(kept.read_response().status == 200);
+  kept.send("GET /healthz HTTP/1.1\r\nHost: admin\r\n\r\n");
+  CHECK(kept.read_response().status == 200);
+
+  for (const char* request :
+       {"GET /no/such/page HTTP/1.1\r\nHost: admin\r\n\r\n",
+        "POST /admin/breakers/nosuchtarget/reset HTTP/1.1\r\nHost: admin\r\n\r\n",
+        "POST /healthz HTTP/1.1\r\nHost: admin\r\n\r\n"}) {
+    CAPTURE(request);
+    auto error = raw_request(c.admin_port(), request, 3s);
+    CHECK(error.status >= 400);
+    REQUIRE(nlohmann::json::accept(error.body));
+    CHECK(nlohmann::json::parse(error.body).contains("error"));
   }
 }

@@ -1,6 +1,7 @@
 // Integration: the router's life — it refuses to start on a missing or unreadable database with
 // one clear line, exits 0 on SIGTERM, and keeps serving its last good table when the database
-// breaks under it.
+// breaks under it: still ready (it can serve), the stale rules reported in /healthz, /readyz's
+// body and a metric. SIGHUP and the SIGTERM drain: router_drain_test.cpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -109,8 +110,16 @@ TEST_CASE("router: keeps serving the last good table when the database breaks, t
   INFO("healthy /readyz: " << healthy.first << " " << healthy.second.dump());
   INFO("broken /readyz: " << broken.first << " " << broken.second.dump());
   CHECK_MESSAGE(noticed.has_value(), "/readyz does not report the unreadable database");
-  CHECK(broken.first == 503);
+  CHECK(broken.first == 200);  // it still serves: pulling it out of rotation would not help
+  CHECK(broken.second.value("rules_stale", false));
   CHECK(broken.second.value("reason", "").find("last good rules") != std::string::npos);
+  CHECK(c.metric("strangler_rules_stale") == 1);
+  auto stale_health = c.admin_client().Get("/healthz");
+  REQUIRE(stale_health);
+  auto stale_rules = nlohmann::json::parse(stale_health->body).at("rules");
+  CHECK(stale_rules.at("stale") == true);
+  CHECK(!stale_rules.at("stale_since").get<std::string>().empty());
+  CHECK(!stale_rules.at("problem").get<std::string>().empty());
   // Several polls on the broken database: the problem is logged once, not once per poll. After a
   // failed read the reloader opens the file afresh on every poll (rules_reloader.cpp), so each
   // open it makes proves that the poll before it has finished, its log line written or not.
@@ -139,6 +148,7 @@ TEST_CASE("router: keeps serving the last good table when the database breaks, t
   CHECK(recovered.has_value());
   auto after = readiness(c);
   CHECK(after.first == 200);
+  CHECK(c.metric("strangler_rules_stale") == 0);
   // The same report as before the breakage, but for the version number.
   auto strip_version = [](nlohmann::json j) {
     if (j.is_object()) j.erase("rules_version");
@@ -149,14 +159,14 @@ TEST_CASE("router: keeps serving the last good table when the database breaks, t
 
 namespace {
 
-// Waits for /readyz to say 503 with a reason containing `why`; REQUIREs it within `timeout`.
-void require_not_ready(Cluster& c, const std::string& why,
-                       std::chrono::milliseconds timeout = 3000ms) {
+// Waits for /readyz to report stale rules (still 200) with a reason containing `why`; REQUIREs
+// it within `timeout`.
+void require_stale(Cluster& c, const std::string& why, std::chrono::milliseconds timeout = 3000ms) {
   std::pair<int, nlohmann::json> state;
   auto noticed = wait_until(
       [&] {
         state = readiness(c);
-        return state.first == 503 &&
+        return state.first == 200 && state.second.value("rules_stale", false) &&
                state.second.value("reason", "").find(why) != std::string::npos;
       },
       timeout);
@@ -164,8 +174,13 @@ void require_not_ready(Cluster& c, const std::string& why,
   REQUIRE(noticed.has_value());
 }
 
-void require_ready(Cluster& c) {
-  auto ready = wait_until([&] { return readiness(c).first == 200; }, 3000ms);
+void require_fresh(Cluster& c) {
+  auto ready = wait_until(
+      [&] {
+        auto state = readiness(c);
+        return state.first == 200 && !state.second.contains("rules_stale");
+      },
+      3000ms);
   INFO("/readyz: " << readiness(c).second.dump());
   REQUIRE(ready.has_value());
 }
@@ -187,7 +202,7 @@ TEST_CASE("router: a database overwritten in place, then replaced by a locked on
     std::ofstream junk(c.db(), std::ios::binary | std::ios::trunc);
     junk << std::string(16384, 'j');
   }
-  require_not_ready(c, "corrupt");
+  require_stale(c, "corrupt");
   for (int i = 0; i < 5; ++i) {
     CHECK(served_by(client.Get("/orders/" + std::to_string(i))) == "svc");
     CHECK(served_by(client.Get("/customers/" + std::to_string(i))) == "monolith");
@@ -217,13 +232,13 @@ TEST_CASE("router: a database overwritten in place, then replaced by a locked on
   REQUIRE(wait_until([&] { return line_count(locker.stdout_text()) >= 2; }, 2000ms));
   std::filesystem::rename(fresh, c.db());
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(c.db() + suffix);
-  require_not_ready(c, "locked", 7000ms);
+  require_stale(c, "locked", 7000ms);
   CHECK(served_by(client.Get("/orders/9")) == "svc");
   CHECK(served_by(client.Get("/customers/9")) == "monolith");
 
-  // The writer lets go: the new rules are served and /readyz is 200 again.
+  // The writer lets go: the new rules are served and /readyz no longer says stale.
   REQUIRE(locker.wait_exit(8s).has_value());
-  require_ready(c);
+  require_fresh(c);
   CHECK(wait_until([&] { return served_by(client.Get("/customers/3")) == "svc"; }, 2000ms));
   CHECK(served_by(client.Get("/orders/3")) == "monolith");
 }

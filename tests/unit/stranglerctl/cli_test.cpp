@@ -22,9 +22,9 @@ struct Result {
   std::string err;
 };
 
-Result cli(std::initializer_list<std::string> args, std::optional<std::string> env_db = {}) {
+Result cli(const std::vector<std::string>& args, std::optional<std::string> env_db = {}) {
   std::vector<std::string> storage{"/usr/local/bin/stranglerctl"};
-  storage.insert(storage.end(), args);
+  storage.insert(storage.end(), args.begin(), args.end());
   std::vector<const char*> argv;
   for (const auto& arg : storage) argv.push_back(arg.c_str());
   std::ostringstream out, err;
@@ -73,6 +73,27 @@ TEST_CASE("a session: init, target, route, flip, list, history, undo") {
                                      " route flip /orders --to orders --percent 20 "
                                      "--sticky-header X-User");
   CHECK(changes[1]["user"] == "tester");
+}
+
+TEST_CASE("route flip --percent keeps the sticky header unless given one") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  CHECK(cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"}).status == 0);
+  CHECK(cli({"--db", db, "target", "add", "orders", "http://127.0.0.1:9002"}).status == 0);
+  CHECK(cli({"--db", db, "route", "add", "/orders", "--to", "legacy"}).status == 0);
+  CHECK(cli({"--db", db, "route", "flip", "/orders", "--to", "orders", "--percent", "20",
+             "--sticky-header", "X-User"})
+            .status == 0);
+  // Raising the share must not re-bucket users: those already on the new side stay there.
+  auto raised = cli({"--db", db, "route", "flip", "/orders", "--to", "orders", "--percent", "30"});
+  CHECK(raised.out ==
+        "route /orders: legacy, 20% to orders (sticky by X-User) → legacy, 30% to orders (sticky "
+        "by X-User)\n");
+  auto reset = cli({"--db", db, "route", "flip", "/orders", "--to", "orders", "--percent", "40",
+                    "--sticky-header", ""});
+  CHECK(reset.out ==
+        "route /orders: legacy, 30% to orders (sticky by X-User) → legacy, 40% to orders (sticky "
+        "by client address)\n");
 }
 
 TEST_CASE("refusals exit 1 with one line on stderr and nothing on stdout") {
@@ -339,4 +360,85 @@ TEST_CASE("status needs --admin, not a database, and --help lists it") {
   auto help = cli({"status", "--help"});
   CHECK(help.status == 0);
   CHECK(help.out.find("--admin-token") != std::string::npos);
+}
+
+TEST_CASE("target set takes the health check and connection limit options") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"});
+  cli({"--db", db, "target", "add", "orders", "http://127.0.0.1:9002"});
+  auto set =
+      cli({"--db", db, "target", "set", "orders", "--health-path", "/health?deep=1",
+           "--health-interval-ms", "2000", "--health-timeout-ms", "500", "--healthy-threshold", "1",
+           "--unhealthy-threshold", "4", "--max-connections", "8", "--queue-timeout-ms", "0"});
+  CAPTURE(set.err);
+  CHECK(set.status == 0);
+  CHECK(set.out ==
+        "target orders: health path none → /health?deep=1, health interval 5000 → 2000 ms, health "
+        "timeout 1000 → 500 ms, healthy threshold 2 → 1, unhealthy threshold 3 → 4, max "
+        "connections unlimited → 8, queue timeout 5000 → 0 ms\n");
+  auto store = RuleStore::open(db, true);
+  TargetResilience r = store.targets().at(1).resilience;
+  CHECK(r.health_path == "/health?deep=1");
+  CHECK(r.health_interval_ms == 2000);
+  CHECK(r.health_timeout_ms == 500);
+  CHECK(r.healthy_threshold == 1);
+  CHECK(r.unhealthy_threshold == 4);
+  CHECK(r.max_connections == 8);
+  CHECK(r.queue_timeout_ms == 0);
+  auto list = cli({"--db", db, "target", "list"});
+  CHECK(list.out.find("health /health?deep=1 every 2s (4/1), max conns 8 (queue 0ms)") !=
+        std::string::npos);
+  // "none" and "" both switch the check off; the other settings stay.
+  CHECK(cli({"--db", db, "target", "set", "orders", "--health-path", "none"}).status == 0);
+  CHECK(store.targets().at(1).resilience.health_path.empty());
+  CHECK(cli({"--db", db, "target", "set", "orders", "--health-path", "/h"}).status == 0);
+  CHECK(cli({"--db", db, "target", "set", "orders", "--health-path", ""}).status == 0);
+  CHECK(store.targets().at(1).resilience.health_path.empty());
+  CHECK(store.targets().at(1).resilience.health_interval_ms == 2000);
+}
+
+TEST_CASE("health check and connection limit refusals: one line, nothing changed") {
+  TempDir dir;
+  auto db = dir.file("shop.db");
+  cli({"--db", db, "init", "--legacy", "http://127.0.0.1:9001"});
+  cli({"--db", db, "target", "add", "orders", "http://127.0.0.1:9002"});
+  std::string before = dump_database(db);
+  struct Row {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const Row rows[] = {
+      {{"--health-path", "health"},
+       "stranglerctl: invalid --health-path \"health\": use a path starting with '/' (a query may "
+       "follow), at most 1024 printable characters without spaces, '#' or '\\', or \"none\" to "
+       "switch the check off\n"},
+      {{"--health-path", "/a b"}, ""},
+      {{"--health-path", "/a#b"}, ""},
+      {{"--health-interval-ms", "99"},
+       "stranglerctl: --health-interval-ms 99 is out of range: use 100..3600000\n"},
+      {{"--health-timeout-ms", "0"},
+       "stranglerctl: --health-timeout-ms 0 is out of range: use 1..600000\n"},
+      {{"--health-timeout-ms", "6000"},
+       "stranglerctl: --health-timeout-ms 6000 is longer than --health-interval-ms 5000\n"},
+      {{"--healthy-threshold", "0"},
+       "stranglerctl: --healthy-threshold 0 is out of range: use 1..100\n"},
+      {{"--unhealthy-threshold", "101"},
+       "stranglerctl: --unhealthy-threshold 101 is out of range: use 1..100\n"},
+      {{"--max-connections", "-1"},
+       "stranglerctl: --max-connections -1 is out of range: use 0..100000 (0: unlimited)\n"},
+      {{"--queue-timeout-ms", "600001"},
+       "stranglerctl: --queue-timeout-ms 600001 is out of range: use 0..600000 (0: no wait)\n"},
+  };
+  for (const auto& row : rows) {
+    std::vector<std::string> args = {"--db", db, "target", "set", "orders"};
+    args.insert(args.end(), row.args.begin(), row.args.end());
+    auto result = cli(args);
+    CAPTURE(result.err);
+    CHECK(result.status == 1);
+    CHECK(result.err.find('\n') == result.err.size() - 1);
+    if (!row.err.empty()) CHECK(result.err == row.err);
+  }
+  CHECK(cli({"--db", db, "target", "set", "orders", "--max-connections", "many"}).status == 2);
+  CHECK(dump_database(db) == before);
 }

@@ -42,7 +42,7 @@ TEST_CASE("route flip prints the move, gradual and complete") {
     return route_flip({{"/orders"}, "orders", 20, "X-User"}, f.store, test_ctx(), o);
   }) == "route /orders: legacy → orders (20%, sticky by X-User)\n");
   CHECK(f.run([&](auto& o) {
-    return route_flip({{"/orders"}, "orders", 30}, f.store, test_ctx(), o);
+    return route_flip({{"/orders"}, "orders", 30, ""}, f.store, test_ctx(), o);
   }) == "route /orders: legacy, 20% to orders (sticky by X-User) → legacy, 30% to orders (sticky "
         "by client address)\n");
   CHECK(f.run([&](auto& o) {

@@ -60,7 +60,14 @@ TEST_CASE("target list --json prints every target as JSON") {
                            {"count_5xx_as_failure", true},
                            {"max_concurrent", 0},
                            {"retries", 1},
-                           {"backoff_ms", 25}}}}));
+                           {"backoff_ms", 25},
+                           {"health_path", ""},
+                           {"health_interval_ms", 5000},
+                           {"health_timeout_ms", 1000},
+                           {"healthy_threshold", 2},
+                           {"unhealthy_threshold", 3},
+                           {"max_connections", 0},
+                           {"queue_timeout_ms", 5000}}}}));
   CHECK(json[1]["name"] == "orders");
   CHECK(json[1]["timeout_ms"] == 3000);
 }

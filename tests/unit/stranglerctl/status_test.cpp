@@ -343,3 +343,32 @@ TEST_CASE("status refuses other URLs, answers that are not the admin API's, and 
   CHECK(missing.status == 2);
   CHECK(missing.err == "stranglerctl: --admin is required (see: stranglerctl --help)\n");
 }
+
+TEST_CASE("status says when the router serves stale rules") {
+  Json health = {{"status", "alive"},
+                 {"draining", false},
+                 {"rules",
+                  {{"version", 12},
+                   {"loaded_at", "2024-05-01T12:00:00.000Z"},
+                   {"stale", true},
+                   {"stale_since", "2024-05-01T12:05:00.000Z"},
+                   {"problem", "database is locked"}}}};
+  AdminSnapshot snapshot{"http://127.0.0.1:8081", canned_rules(), canned_breakers(),
+                         canned_traffic(), health};
+  Json summary = status_summary(snapshot);
+  CHECK(summary["rules"]["stale"] == true);
+  std::ostringstream out;
+  render_status(summary, out);
+  CHECK(out.str().find("rules: STALE since 2024-05-01T12:05:00.000Z: the router cannot read its "
+                       "database and serves its last good rules (database is locked)\n") !=
+        std::string::npos);
+
+  SUBCASE("fresh rules, or a router without the report, add no line") {
+    snapshot.health["rules"]["stale"] = false;
+    std::ostringstream fresh;
+    render_status(status_summary(snapshot), fresh);
+    CHECK(fresh.str().find("STALE") == std::string::npos);
+    snapshot.health = nullptr;
+    CHECK_FALSE(status_summary(snapshot).contains("rules"));
+  }
+}

@@ -83,6 +83,9 @@ strangler_retries_total{target="orders-svc"} 2
 # HELP strangler_retry_budget_exhausted_total Retries not sent because the target's retry budget was spent.
 # TYPE strangler_retry_budget_exhausted_total counter
 strangler_retry_budget_exhausted_total{target="orders-svc"} 0
+# HELP strangler_upstream_queue_timeouts_total Requests answered 503 queue-timeout: no connection to the target came free within its queue timeout (--max-connections).
+# TYPE strangler_upstream_queue_timeouts_total counter
+strangler_upstream_queue_timeouts_total{target="orders-svc"} 0
 # HELP strangler_shadow_comparisons_total Shadow responses compared with the primary's, by route.
 # TYPE strangler_shadow_comparisons_total counter
 strangler_shadow_comparisons_total{route="orders"} 5
@@ -115,6 +118,9 @@ strangler_rules_version 7
 # HELP strangler_rules_reloads_total Rule tables loaded after a rules change.
 # TYPE strangler_rules_reloads_total counter
 strangler_rules_reloads_total 3
+# HELP strangler_rules_stale 1 while the rules database cannot be read and the last good rules serve.
+# TYPE strangler_rules_stale gauge
+strangler_rules_stale 0
 # HELP strangler_in_flight_requests Client requests being served right now.
 # TYPE strangler_in_flight_requests gauge
 strangler_in_flight_requests 4
@@ -181,6 +187,10 @@ TEST_CASE("prometheus text: an empty snapshot shows only the unlabelled families
         "# HELP strangler_rules_reloads_total Rule tables loaded after a rules change.\n"
         "# TYPE strangler_rules_reloads_total counter\n"
         "strangler_rules_reloads_total 0\n"
+        "# HELP strangler_rules_stale 1 while the rules database cannot be read and the last good "
+        "rules serve.\n"
+        "# TYPE strangler_rules_stale gauge\n"
+        "strangler_rules_stale 0\n"
         "# HELP strangler_in_flight_requests Client requests being served right now.\n"
         "# TYPE strangler_in_flight_requests gauge\n"
         "strangler_in_flight_requests 0\n"
@@ -224,7 +234,7 @@ TEST_CASE("prometheus text: a registry renders stably, each family declared once
     CHECK_MESSAGE((comment || line.rfind("strangler_", 0) == 0), line);
   }
   for (const auto& [family, count] : type_lines) CHECK_MESSAGE(count == 1, family);
-  CHECK(type_lines.size() == 20);  // no transitions or build info recorded
+  CHECK(type_lines.size() == 22);  // no transitions or build info recorded
   CHECK(first.find("strangler_upstream_request_duration_seconds_count{target=\"a-svc\"} 2\n") !=
         std::string::npos);
 }

@@ -24,7 +24,7 @@ struct FallbackFixture : StoreFixture {
 
 FlipSpec flip(const std::string& target, std::optional<std::string> fallback = std::nullopt,
               std::optional<int> percent = std::nullopt) {
-  return FlipSpec{RouteSelector{"/orders"}, target, percent, "", std::move(fallback)};
+  return FlipSpec{RouteSelector{"/orders"}, target, percent, std::nullopt, std::move(fallback)};
 }
 
 // The two stored columns of the only route, as "fallback_target|fallback_none".

@@ -21,7 +21,7 @@ struct FlipFixture : StoreFixture {
 };
 
 FlipSpec to(const std::string& target, std::optional<int> percent = std::nullopt,
-            const std::string& sticky = "") {
+            std::optional<std::string> sticky = std::nullopt) {
   return FlipSpec{RouteSelector{"/orders"}, target, percent, sticky};
 }
 
@@ -58,8 +58,13 @@ TEST_CASE("a gradual flip keeps the target and splits a sticky share off") {
   CHECK(after["split"] ==
         Json({{"target", "orders"}, {"percent", 20}, {"sticky_header", "X-User"}}));
 
-  SUBCASE("without a sticky header the client address decides") {
+  SUBCASE("raising the share without a sticky header keeps the route's") {
     f.store.flip_route(to("orders", 50), test_ctx());
+    CHECK(f.current().split_percent == 50);
+    CHECK(f.current().sticky_header == "X-User");
+  }
+  SUBCASE("an empty sticky header goes back to the client address") {
+    f.store.flip_route(to("orders", 50, ""), test_ctx());
     CHECK(f.current().split_percent == 50);
     CHECK(f.current().sticky_header.empty());
     CHECK(Json::parse(f.store.history(1).at(0).after)["split"]["sticky_header"].is_null());

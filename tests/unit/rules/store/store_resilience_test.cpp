@@ -32,6 +32,13 @@ TargetResilience tuned() {
   r.max_concurrent = 100;
   r.retries = 3;
   r.backoff_ms = 40;
+  r.health_path = "/health";
+  r.health_interval_ms = 2000;
+  r.health_timeout_ms = 300;
+  r.healthy_threshold = 1;
+  r.unhealthy_threshold = 4;
+  r.max_connections = 16;
+  r.queue_timeout_ms = 250;
   return r;
 }
 
@@ -232,7 +239,14 @@ TEST_CASE("a target's JSON carries its resilience settings and reads back the sa
                                     {"count_5xx_as_failure", false},
                                     {"max_concurrent", 100},
                                     {"retries", 3},
-                                    {"backoff_ms", 40}}));
+                                    {"backoff_ms", 40},
+                                    {"health_path", "/health"},
+                                    {"health_interval_ms", 2000},
+                                    {"health_timeout_ms", 300},
+                                    {"healthy_threshold", 1},
+                                    {"unhealthy_threshold", 4},
+                                    {"max_connections", 16},
+                                    {"queue_timeout_ms", 250}}));
   Target back = target_from_json(Json::parse(json.dump()));
   CHECK(back.resilience == tuned());
   CHECK(back.name == "orders");

@@ -106,17 +106,19 @@ TEST_CASE("undo reverts each kind of change") {
     check_undo_restores(
         f,
         [&] {
-          f.store.flip_route({{"/orders"}, "orders", std::nullopt, "", "none"}, test_ctx());
+          f.store.flip_route({{"/orders"}, "orders", std::nullopt, std::nullopt, "none"},
+                             test_ctx());
         },
         "route flip");
     CHECK_FALSE(f.store.routes().at(0).fallback);
   }
   SUBCASE("route flip that changes only the fallback") {
-    f.store.flip_route({{"/orders"}, "orders", std::nullopt, "", "none"}, test_ctx());
+    f.store.flip_route({{"/orders"}, "orders", std::nullopt, std::nullopt, "none"}, test_ctx());
     check_undo_restores(
         f,
         [&] {
-          f.store.flip_route({{"/orders"}, "orders", std::nullopt, "", "default"}, test_ctx());
+          f.store.flip_route({{"/orders"}, "orders", std::nullopt, std::nullopt, "default"},
+                             test_ctx());
         },
         "route flip");
     CHECK(f.store.routes().at(0).fallback == "none");
