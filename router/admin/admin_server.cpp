@@ -238,9 +238,17 @@ void AdminServer::install_resilience_routes() {
                   }
                   auto route = req.get_param_value("route");
                   auto reset = reset_breakers(req.matches[1].str(), route);
-                  if (reset.empty()) {
-                    auto error = route.empty() ? "no such target" : "no such route and target";
-                    reply_json(res, 404, {{"error", error}});
+                  // A breaker is made when its route first sends there: a known target with
+                  // none yet has nothing to reset.
+                  if (reset.empty() && !runtimes_.find(req.matches[1].str())) {
+                    reply_json(res, 404, {{"error", "no such target"}});
+                    return;
+                  }
+                  if (reset.empty() && !route.empty()) {
+                    reply_json(res, 404,
+                               {{"error",
+                                 "no breaker of this target on that route "
+                                 "(one is made when the route sends there)"}});
                     return;
                   }
                   reply_json(res, 200, {{"targets", reset}});

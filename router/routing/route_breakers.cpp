@@ -34,41 +34,86 @@ std::vector<std::size_t> client_targets(const CompiledRoute& route) {
 
 }  // namespace
 
-std::shared_ptr<const RouteBreakerTable> RouteBreakers::sync(
-    const RouteTable& table, std::chrono::steady_clock::time_point now,
-    std::vector<std::shared_ptr<RouteBreaker>>* fresh,
-    std::vector<std::shared_ptr<RouteBreaker>>* gone) {
-  auto out = std::make_shared<RouteBreakerTable>();
+std::size_t RouteBreakerTable::entry_of(std::size_t slot, std::size_t target_index) const {
+  if (slot + 1 >= first_.size()) return entries_.size();
+  for (auto i = first_[slot]; i < first_[slot + 1]; ++i) {
+    if (entries_[i].target_index == target_index) return i;
+  }
+  return entries_.size();
+}
+
+RouteBreaker* RouteBreakerTable::find(std::size_t slot, std::size_t target_index) const {
+  auto entry = entry_of(slot, target_index);
+  return entry < entries_.size() ? made_[entry].load(std::memory_order_acquire) : nullptr;
+}
+
+RouteBreaker* RouteBreakerTable::get(std::size_t slot, std::size_t target_index) const {
+  auto entry = entry_of(slot, target_index);
+  if (entry == entries_.size()) return nullptr;
+  if (auto* made = made_[entry].load(std::memory_order_acquire)) return made;
+  return registry_.make(*this, entry);
+}
+
+RouteBreakers::Key RouteBreakers::key_of(const RouteTable& table, std::size_t slot,
+                                         std::size_t target_index) {
+  const auto& route = table.route(slot);
+  return {route.route ? route.route->id : 0, breaker_route_label(route),
+          table.target(target_index).target.name};
+}
+
+// A breaker made by the table that is no longer current (a request routed before a reload) is
+// the table's own: the registry keeps only the current table's.
+RouteBreaker* RouteBreakers::make(const RouteBreakerTable& table, std::size_t entry) {
   std::lock_guard lock(mutex_);
-  std::map<Key, std::shared_ptr<RouteBreaker>> next;
+  if (auto* made = table.made_[entry].load(std::memory_order_acquire)) return made;
+  const auto& [slot, target_index] = table.entries_[entry];
+  auto key = key_of(table.table_, slot, target_index);
+  const auto& [id, label, target_name] = key;
+  auto breaker = std::make_shared<RouteBreaker>(id, label, table.table_.target(target_index).target,
+                                                std::chrono::steady_clock::now());
+  if (&table == current_) {
+    by_key_.emplace(key, breaker);
+    if (on_create_) on_create_(*breaker);
+  }
+  {
+    std::lock_guard owned(table.mutex_);
+    table.owned_.push_back(breaker);
+  }
+  table.made_[entry].store(breaker.get(), std::memory_order_release);
+  return breaker.get();
+}
+
+std::shared_ptr<const RouteBreakerTable> RouteBreakers::sync(
+    const RouteTable& table, std::vector<std::shared_ptr<RouteBreaker>>* gone) {
+  std::shared_ptr<RouteBreakerTable> out(new RouteBreakerTable(*this, table));
   for (std::size_t slot = 0; slot <= table.route_count(); ++slot) {
-    const auto& route = table.route(slot);
     out->first_.push_back(out->entries_.size());
-    std::int64_t id = route.route ? route.route->id : 0;
-    auto label = breaker_route_label(route);
-    for (auto index : client_targets(route)) {
-      const auto& target = table.target(index).target;
-      Key key{id, label, target.name};
-      auto kept = by_key_.find(key);
-      std::shared_ptr<RouteBreaker> breaker;
-      if (kept != by_key_.end() && same_protection(kept->second->target, target)) {
-        breaker = kept->second;
-      } else {
-        breaker = std::make_shared<RouteBreaker>(id, label, target, now);
-        if (fresh) fresh->push_back(breaker);
-      }
-      next.emplace(std::move(key), breaker);
-      out->entries_.push_back({index, std::move(breaker)});
-    }
+    for (auto index : client_targets(table.route(slot))) out->entries_.push_back({slot, index});
   }
   out->first_.push_back(out->entries_.size());
+  out->made_ = std::make_unique<std::atomic<RouteBreaker*>[]>(out->entries_.size());
+  std::lock_guard lock(mutex_);
+  std::map<Key, std::shared_ptr<RouteBreaker>> kept;
+  // Only the breakers in use are looked for: none at all on a router's first load.
+  for (std::size_t entry = 0; !by_key_.empty() && entry < out->entries_.size(); ++entry) {
+    const auto& [slot, target_index] = out->entries_[entry];
+    auto key = key_of(table, slot, target_index);
+    auto found = by_key_.find(key);
+    if (found == by_key_.end() ||
+        !same_protection(found->second->target, table.target(target_index).target)) {
+      continue;
+    }
+    out->owned_.push_back(found->second);
+    out->made_[entry].store(found->second.get(), std::memory_order_relaxed);
+    kept.emplace(std::move(key), found->second);
+  }
   if (gone) {
     for (const auto& [key, breaker] : by_key_) {
-      auto now_used = next.find(key);
-      if (now_used == next.end() || now_used->second != breaker) gone->push_back(breaker);
+      if (!kept.count(key)) gone->push_back(breaker);
     }
   }
-  by_key_ = std::move(next);
+  by_key_ = std::move(kept);
+  current_ = out.get();
   return out;
 }
 

@@ -20,9 +20,9 @@ struct RoutedRequest {
   const CompiledTarget& target() const { return state->table->target(target_index); }
   TargetRuntime& runtime(std::size_t index) const { return *state->runtimes[index]; }
   // The matched route's breaker for a target its client traffic goes to (the chosen side or its
-  // fallback); every such target has one.
+  // fallback), made on first use; every such target has one.
   RouteBreaker& breaker(std::size_t index) const {
-    return *state->breakers->find(match->slot, index);
+    return *state->breakers->get(match->slot, index);
   }
 };
 

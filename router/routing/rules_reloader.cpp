@@ -23,7 +23,12 @@ RulesReloader::RulesReloader(std::string db_path, RouteSnapshot& snapshot, Readi
       runtimes_(runtimes),
       metrics_(metrics),
       interval_(interval),
-      health_(metrics) {}
+      health_(metrics) {
+  // A route's breaker appears in /metrics once the route has sent traffic to the target.
+  runtimes_.breakers().on_create([&metrics](const RouteBreaker& breaker) {
+    metrics.set_breaker_state(breaker.route, breaker.target.name, BreakerState::closed);
+  });
+}
 
 RulesReloader::~RulesReloader() {
   stop();
@@ -131,13 +136,9 @@ void RulesReloader::publish(Read read, std::chrono::steady_clock::time_point sta
   auto state = std::make_shared<RoutingState>();
   state->table = RouteTable::build(std::move(read.rules), table_.get());
   state->runtimes = runtimes_.sync(*state->table, built_from);
-  std::vector<std::shared_ptr<RouteBreaker>> fresh_breakers, gone_breakers;
-  state->breakers =
-      runtimes_.breakers().sync(*state->table, built_from, &fresh_breakers, &gone_breakers);
+  std::vector<std::shared_ptr<RouteBreaker>> gone_breakers;
+  state->breakers = runtimes_.breakers().sync(*state->table, &gone_breakers);
   for (const auto& gone : gone_breakers) metrics_.drop_breaker(gone->route, gone->target.name);
-  for (const auto& breaker : fresh_breakers) {
-    metrics_.set_breaker_state(breaker->route, breaker->target.name, BreakerState::closed);
-  }
   snapshot_.publish(state);
   health_.follow(state->runtimes);
   auto done = std::chrono::steady_clock::now();

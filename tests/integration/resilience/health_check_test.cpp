@@ -59,7 +59,6 @@ TEST_CASE("health check: a hung service is marked down before users wait on it, 
   REQUIRE_MESSAGE(took, "orders never marked down");
   // The first check goes at once; the second fails one interval later.
   CHECK(Clock::now() - started < std::chrono::milliseconds(kIntervalMs * kUnhealthy + 2000));
-  CHECK(breaker_entry(c, "orders").value("health", "") == "down");
 
   auto metrics = scrape(c);
   CHECK(metrics.sum("strangler_target_healthy", {{"target", "orders"}}) == 0);

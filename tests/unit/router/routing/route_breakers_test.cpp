@@ -40,9 +40,15 @@ std::size_t target_index(const RouteTable& table, const std::string& name) {
   return 0;
 }
 
-// The breaker of the route matching `path` for `target`, in `breakers` built for `table`.
+// The breaker of the route matching `path` for `target`, made on first use, in `breakers` built
+// for `table`.
 RouteBreaker* breaker_of(const RouteTable& table, const RouteBreakerTable& breakers,
                          const char* path, const std::string& target) {
+  return breakers.get(table.match("GET", path).slot, target_index(table, target));
+}
+
+RouteBreaker* made_of(const RouteTable& table, const RouteBreakerTable& breakers, const char* path,
+                      const std::string& target) {
   return breakers.find(table.match("GET", path).slot, target_index(table, target));
 }
 
@@ -55,19 +61,24 @@ void open(CircuitBreaker& breaker, Clock::time_point now) {
 
 }  // namespace
 
-TEST_CASE("route breakers: one per route and target, for the targets its traffic reaches") {
+TEST_CASE("route breakers: one per route and target its traffic reaches, made on first use") {
   auto now = Clock::now();
   auto table = RouteTable::build(rules());
   RouteBreakers registry;
-  std::vector<std::shared_ptr<RouteBreaker>> fresh;
-  auto breakers = registry.sync(*table, now, &fresh);
-  // /carts and /orders: orders and their fallback legacy; the default route: legacy.
-  CHECK(fresh.size() == 5);
+  std::vector<std::string> created;
+  registry.on_create(
+      [&](const RouteBreaker& b) { created.push_back(b.route + " " + b.target.name); });
+  auto breakers = registry.sync(*table);
+  CHECK(registry.all().empty());  // nothing is made before traffic
+  CHECK(!made_of(*table, *breakers, "/orders/1", "orders"));
+
   auto* orders = breaker_of(*table, *breakers, "/orders/1", "orders");
   auto* carts = breaker_of(*table, *breakers, "/carts/1", "orders");
   REQUIRE(orders);
   REQUIRE(carts);
   CHECK(orders != carts);
+  CHECK(breaker_of(*table, *breakers, "/orders/1", "orders") == orders);  // made once
+  CHECK(made_of(*table, *breakers, "/orders/1", "orders") == orders);
   CHECK(orders->route == "/orders");
   CHECK(orders->route_id == 1);
   CHECK(breaker_of(*table, *breakers, "/orders/1", "legacy"));  // the fallback
@@ -76,6 +87,8 @@ TEST_CASE("route breakers: one per route and target, for the targets its traffic
   CHECK(unmatched->route == "(unmatched)");
   CHECK(unmatched->route_id == 0);
   CHECK(!breaker_of(*table, *breakers, "/customers", "orders"));  // never sent there
+  CHECK(created == std::vector<std::string>{"/orders orders", "/carts orders", "/orders legacy",
+                                            "(unmatched) legacy"});
 
   // Independent: /orders' failures open its breaker only.
   open(orders->breaker, now);
@@ -85,7 +98,7 @@ TEST_CASE("route breakers: one per route and target, for the targets its traffic
         BreakerState::closed);
 
   auto all = registry.all();
-  CHECK(all.size() == 5);
+  CHECK(all.size() == 4);
   CHECK(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) {
     return std::tie(a->route, a->target.name) < std::tie(b->route, b->target.name);
   }));
@@ -95,49 +108,53 @@ TEST_CASE("route breakers: a reload keeps them while the target's settings stay"
   auto now = Clock::now();
   auto table = RouteTable::build(rules());
   RouteBreakers registry;
-  auto breakers = registry.sync(*table, now);
+  auto breakers = registry.sync(*table);
   auto* before = breaker_of(*table, *breakers, "/orders/1", "orders");
   open(before->breaker, now);
 
-  // An unrelated change: a new route. Only its own breaker is fresh; nothing is gone.
+  // An unrelated change: a new route. The breaker in use is kept; nothing is gone.
   auto changed = rules();
   changed.routes.push_back(route(3, "/pay", "legacy"));
   auto next = RouteTable::build(changed);
-  std::vector<std::shared_ptr<RouteBreaker>> fresh, gone;
-  auto next_breakers = registry.sync(*next, now, &fresh, &gone);
-  REQUIRE(fresh.size() == 1);
-  CHECK(fresh[0]->route == "/pay");
+  std::vector<std::shared_ptr<RouteBreaker>> gone;
+  auto next_breakers = registry.sync(*next, &gone);
   CHECK(gone.empty());
-  auto* after = breaker_of(*next, *next_breakers, "/orders/1", "orders");
-  CHECK(after == before);
-  CHECK(after->breaker.snapshot(now).state == BreakerState::open);
+  CHECK(made_of(*next, *next_breakers, "/orders/1", "orders") == before);
+  CHECK(before->breaker.snapshot(now).state == BreakerState::open);
+  auto* pay = breaker_of(*next, *next_breakers, "/pay", "legacy");
+  REQUIRE(pay);
+  CHECK(registry.all().size() == 2);
 
-  // The route removed again: its breaker is gone.
-  fresh.clear();
-  auto third = registry.sync(*table, now, &fresh, &gone);
-  CHECK(fresh.empty());
+  // The route removed again: its breaker is gone, the other one kept.
+  auto third = registry.sync(*table, &gone);
   REQUIRE(gone.size() == 1);
   CHECK(gone[0]->route == "/pay");
-  CHECK(breaker_of(*table, *third, "/orders/1", "orders") == before);
+  CHECK(made_of(*table, *third, "/orders/1", "orders") == before);
+
+  // A request still on the old table makes its breaker for that table only.
+  auto* stale = breaker_of(*next, *next_breakers, "/carts/1", "orders");
+  REQUIRE(stale);
+  CHECK(registry.all().size() == 1);
 }
 
 TEST_CASE("route breakers: a target whose settings changed gets fresh, closed breakers") {
   auto now = Clock::now();
   auto table = RouteTable::build(rules());
   RouteBreakers registry;
-  auto breakers = registry.sync(*table, now);
+  auto breakers = registry.sync(*table);
   auto* before = breaker_of(*table, *breakers, "/orders/1", "orders");
   auto* legacy_before = breaker_of(*table, *breakers, "/orders/1", "legacy");
   open(before->breaker, now);
 
   auto next = RouteTable::build(rules(3000));
-  std::vector<std::shared_ptr<RouteBreaker>> fresh, gone;
-  auto next_breakers = registry.sync(*next, now, &fresh, &gone);
-  CHECK(fresh.size() == 2);  // orders on /carts and on /orders
-  CHECK(gone.size() == 2);
+  std::vector<std::shared_ptr<RouteBreaker>> gone;
+  auto next_breakers = registry.sync(*next, &gone);
+  REQUIRE(gone.size() == 1);  // orders on /orders
+  CHECK(gone[0].get() == before);
+  CHECK(!made_of(*next, *next_breakers, "/orders/1", "orders"));
   auto* after = breaker_of(*next, *next_breakers, "/orders/1", "orders");
   CHECK(after != before);
   CHECK(after->target.timeout_ms == 3000);
   CHECK(after->breaker.snapshot(now).state == BreakerState::closed);
-  CHECK(breaker_of(*next, *next_breakers, "/orders/1", "legacy") == legacy_before);
+  CHECK(made_of(*next, *next_breakers, "/orders/1", "legacy") == legacy_before);
 }
