@@ -4,15 +4,14 @@
 // and written to the access log — and never reaches the upstream.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/support/raw_http.h"
 #include "tests/support/recording_cluster.h"
+#include "tests/support/router_files.h"
 
 using namespace strangler::test;
 using namespace std::chrono_literals;
@@ -25,29 +24,6 @@ struct Refused {
   int status;
   std::string reason;  // the metrics and access-log label
 };
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string metrics_text(const Cluster& c) {
-  auto result = c.admin_client().Get("/metrics");
-  REQUIRE(result);
-  return result->body;
-}
-
-// The access-log line that carries `request_id`, parsed; null when there is none (yet).
-nlohmann::json log_line_of(const std::filesystem::path& log, const std::string& request_id) {
-  std::istringstream lines(read_file(log));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find(request_id) == std::string::npos) continue;
-    return nlohmann::json::parse(line);
-  }
-  return nullptr;
-}
 
 }  // namespace
 

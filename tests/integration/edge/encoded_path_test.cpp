@@ -6,10 +6,8 @@
 // counted and logged as "bad-target".
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +16,7 @@
 #include "tests/support/cluster.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/recording_upstream.h"
+#include "tests/support/router_files.h"
 
 using namespace strangler::test;
 using namespace std::chrono_literals;
@@ -33,38 +32,6 @@ std::string gitlab_like(const RecordedRequest& request) {
 std::string get(const std::string& target, const std::string& request_id) {
   return "GET " + target + " HTTP/1.1\r\nHost: git.example\r\nX-Request-Id: " + request_id +
          "\r\n\r\n";
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string metrics_text(const Cluster& c) {
-  auto result = c.admin_client().Get("/metrics");
-  REQUIRE(result);
-  return result->body;
-}
-
-// The access-log line that carries `request_id`, once written (REQUIREd within 5 s).
-nlohmann::json wait_for_log_line(const std::filesystem::path& log, const std::string& request_id) {
-  nlohmann::json found;
-  auto written = wait_until(
-      [&] {
-        std::istringstream lines(read_file(log));
-        for (std::string line; std::getline(lines, line);) {
-          if (line.find(request_id) != std::string::npos) {
-            found = nlohmann::json::parse(line);
-            return true;
-          }
-        }
-        return false;
-      },
-      5s);
-  REQUIRE_MESSAGE(written, "no access-log line for " << request_id);
-  return found;
 }
 
 // A monolith, an extracted "projects" service with a shadow recorder, and the router.

@@ -7,27 +7,19 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "tests/support/cluster.h"
 #include "tests/support/fault_upstream.h"
 #include "tests/support/raw_http.h"
+#include "tests/support/router_files.h"
 
 using namespace strangler::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string file_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -61,7 +53,7 @@ TEST_CASE("router: SIGHUP reopens the access log and the router keeps serving") 
   auto& router = c.start_router({"--access-log", log.string()});
   auto client = c.client();
   REQUIRE(client.Get("/customers/1"));
-  REQUIRE(wait_until([&] { return contains(file_text(log), "/customers/1"); }, 5s));
+  REQUIRE(wait_until([&] { return contains(read_text_file(log), "/customers/1"); }, 5s));
 
   auto rotated = c.dir() / "access.log.1";
   std::filesystem::rename(log, rotated);  // what logrotate does before its postrotate
@@ -72,9 +64,9 @@ TEST_CASE("router: SIGHUP reopens the access log and the router keeps serving") 
   auto res = client.Get("/customers/2");
   REQUIRE(res);
   CHECK(res->status == 200);
-  REQUIRE(wait_until([&] { return contains(file_text(log), "/customers/2"); }, 5s));
-  CHECK_FALSE(contains(file_text(log), "/customers/1"));
-  CHECK_FALSE(contains(file_text(rotated), "/customers/2"));
+  REQUIRE(wait_until([&] { return contains(read_text_file(log), "/customers/2"); }, 5s));
+  CHECK_FALSE(contains(read_text_file(log), "/customers/1"));
+  CHECK_FALSE(contains(read_text_file(rotated), "/customers/2"));
   CHECK_FALSE(router.exited());
   CHECK(router.stop() == 0);
 }

@@ -6,10 +6,8 @@
 // is the peer. A bad --trusted-proxy stops the start with a one-line error.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,37 +15,12 @@
 
 #include "tests/support/raw_http.h"
 #include "tests/support/recording_cluster.h"
+#include "tests/support/router_files.h"
 
 using namespace strangler::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The access-log line that carries `request_id`, once it is written (REQUIREd within 5 s).
-nlohmann::json wait_for_log_line(const std::filesystem::path& log, const std::string& request_id) {
-  nlohmann::json found;
-  auto written = wait_until(
-      [&] {
-        std::istringstream lines(read_file(log));
-        for (std::string line; std::getline(lines, line);) {
-          if (line.find(request_id) != std::string::npos) {
-            found = nlohmann::json::parse(line);
-            return true;
-          }
-        }
-        return false;
-      },
-      5s);
-  REQUIRE_MESSAGE(written, "no access-log line for " << request_id);
-  return found;
-}
 
 // What a TLS-terminating load balancer sends with X-Forwarded-For `chain` (its Forwarded names
 // the first address of the chain).
