@@ -2,6 +2,8 @@
 #include "router/routing/route_breakers.h"
 
 #include <algorithm>
+#include <array>
+#include <unordered_set>
 
 #include "router/routing/target_runtime.h"
 #include "rules/rule_text.h"
@@ -19,16 +21,27 @@ std::string breaker_route_label(const CompiledRoute& route) {
 namespace {
 
 // The targets a route's client traffic can go to, each once.
-std::vector<std::size_t> client_targets(const CompiledRoute& route) {
-  std::vector<std::size_t> out{route.target_index};
-  auto add = [&out](std::size_t index) {
-    if (index != kNoTarget && std::find(out.begin(), out.end(), index) == out.end()) {
-      out.push_back(index);
+// The targets a route's client traffic can go to, each once (at most four: no allocation per
+// route, which counts with 100,000 of them).
+struct ClientTargets {
+  std::array<std::size_t, 4> index{};
+  std::size_t count = 0;
+  void add(std::size_t target) {
+    if (target == kNoTarget ||
+        std::find(index.begin(), index.begin() + count, target) != index.begin() + count) {
+      return;
     }
-  };
-  if (route.route && !route.route->split_target.empty()) add(route.split_target_index);
-  add(route.fallback_index);
-  if (route.route && !route.route->split_target.empty()) add(route.split_fallback_index);
+    index[count++] = target;
+  }
+};
+
+ClientTargets client_targets(const CompiledRoute& route) {
+  ClientTargets out;
+  out.add(route.target_index);
+  bool split = route.route && !route.route->split_target.empty();
+  if (split) out.add(route.split_target_index);
+  out.add(route.fallback_index);
+  if (split) out.add(route.split_fallback_index);
   return out;
 }
 
@@ -86,17 +99,27 @@ RouteBreaker* RouteBreakers::make(const RouteBreakerTable& table, std::size_t en
 std::shared_ptr<const RouteBreakerTable> RouteBreakers::sync(
     const RouteTable& table, std::vector<std::shared_ptr<RouteBreaker>>* gone) {
   std::shared_ptr<RouteBreakerTable> out(new RouteBreakerTable(*this, table));
+  out->first_.reserve(table.route_count() + 2);
+  out->entries_.reserve(2 * (table.route_count() + 1));
   for (std::size_t slot = 0; slot <= table.route_count(); ++slot) {
     out->first_.push_back(out->entries_.size());
-    for (auto index : client_targets(table.route(slot))) out->entries_.push_back({slot, index});
+    auto targets = client_targets(table.route(slot));
+    for (std::size_t i = 0; i < targets.count; ++i) {
+      out->entries_.push_back({slot, targets.index[i]});
+    }
   }
   out->first_.push_back(out->entries_.size());
   out->made_ = std::make_unique<std::atomic<RouteBreaker*>[]>(out->entries_.size());
   std::lock_guard lock(mutex_);
   std::map<Key, std::shared_ptr<RouteBreaker>> kept;
-  // Only the breakers in use are looked for: none at all on a router's first load.
+  // Only the breakers in use are looked for, and a key is built only for a route id in use: with
+  // 100,000 routes the few in use cost little, and none at all on a router's first load.
+  std::unordered_set<std::int64_t> ids_in_use;
+  for (const auto& [key, breaker] : by_key_) ids_in_use.insert(std::get<0>(key));
   for (std::size_t entry = 0; !by_key_.empty() && entry < out->entries_.size(); ++entry) {
     const auto& [slot, target_index] = out->entries_[entry];
+    const auto* rule = table.route(slot).route;
+    if (!ids_in_use.count(rule ? rule->id : 0)) continue;
     auto key = key_of(table, slot, target_index);
     auto found = by_key_.find(key);
     if (found == by_key_.end() ||
