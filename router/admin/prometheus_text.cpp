@@ -62,8 +62,8 @@ void render_refusals(PrometheusText& out, const MetricsSnapshot& s) {
 void render_fallbacks(PrometheusText& out, const MetricsSnapshot& s) {
   if (s.fallbacks.empty()) return;
   out.family("strangler_fallbacks_total",
-             "Requests served by a route's fallback, by reason (breaker-open, connect-failed, "
-             "bulkhead-full).",
+             "Requests served by a route's fallback, by reason (breaker-open, target-down, "
+             "connect-failed, bulkhead-full, upstream-failed).",
              "counter");
   for (const auto& [reason, count] : s.fallbacks) {
     out.sample("strangler_fallbacks_total", {{"reason", reason}}, count_text(count));

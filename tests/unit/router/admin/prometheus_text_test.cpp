@@ -67,7 +67,7 @@ strangler_upstream_request_duration_seconds_bucket{target="orders-svc",le="10"} 
 strangler_upstream_request_duration_seconds_bucket{target="orders-svc",le="+Inf"} 4
 strangler_upstream_request_duration_seconds_sum{target="orders-svc"} 12.024
 strangler_upstream_request_duration_seconds_count{target="orders-svc"} 4
-# HELP strangler_fallbacks_total Requests served by a route's fallback, by reason (breaker-open, connect-failed, bulkhead-full).
+# HELP strangler_fallbacks_total Requests served by a route's fallback, by reason (breaker-open, target-down, connect-failed, bulkhead-full, upstream-failed).
 # TYPE strangler_fallbacks_total counter
 strangler_fallbacks_total{reason="breaker-open"} 2
 # HELP strangler_refusals_total Requests the router refused itself (malformed, over a limit, too slow), by status code and reason.
