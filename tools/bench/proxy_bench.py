@@ -67,6 +67,8 @@ def parse_args():
     p.add_argument("--router-bin", help="strangler-router to measure (default: release build)")
     p.add_argument("--compare-router", metavar="PATH",
                    help="also measure this strangler-router build as 'router-alt' (before/after)")
+    p.add_argument("--compare-ctl", metavar="PATH",
+                   help="router-alt's stranglerctl, when its rules schema differs from this build's")
     p.add_argument("--no-checks", action="store_true", help="skip the reload and idle checks")
     p.add_argument("--checks-only", action="store_true",
                    help="only the reload and idle checks (router and nginx proxy are started)")
@@ -97,7 +99,13 @@ def start_contenders(procs, ctx, args):
     ports["router"], ctx.router_proc = start_router(procs, ctx.router_bin, db, "router",
                                                     args.threads)
     if args.compare_router:
-        alt_db = copy_db(db, os.path.join(ctx.tmp, "alt.db"))
+        if args.compare_ctl:  # an older build may refuse a newer schema: its own rule set
+            alt_tmp = os.path.join(ctx.tmp, "alt")
+            os.makedirs(alt_tmp)
+            alt_db, _ = make_router_db(args.compare_ctl, alt_tmp, ctx.backend_port,
+                                       args.extra_routes)
+        else:
+            alt_db = copy_db(db, os.path.join(ctx.tmp, "alt.db"))
         ports["router-alt"], _ = start_router(procs, args.compare_router, alt_db, "router-alt",
                                               args.threads)
     problem = add_shadow(ctx.ctl_bin, shadow_db, ctx.shadow_port)
