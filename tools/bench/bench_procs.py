@@ -6,8 +6,10 @@ ends. run_wrk() runs one wrk measurement and returns its numbers, parsed from a 
 Lua script below prints in done(): wrk's own --latency output has no p99.9.
 """
 
+import datetime
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -129,3 +131,17 @@ def cpu_model():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return "unknown"
+
+
+def save_report(report, out_dir, suffix=""):
+    """Writes `report` as <date>-<host><suffix>.json in `out_dir`, and copies it to
+    latest<suffix>.json."""
+    os.makedirs(out_dir, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M")
+    path = os.path.join(out_dir, f"{stamp}-{socket.gethostname()}{suffix}.json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    latest = f"latest{suffix}.json"
+    shutil.copyfile(path, os.path.join(out_dir, latest))
+    print(f"wrote {path} (and {latest})")

@@ -30,7 +30,6 @@ Usage: tools/bench/large_body_bench.py [--quick] [--size-mb N] [--rounds N] [--t
 
 import argparse
 import datetime
-import json
 import os
 import shutil
 import socket
@@ -44,7 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_contenders import (find_binaries, make_router_db, start_haproxy,  # noqa: E402
                               start_nginx_proxy, start_router)
-from bench_procs import Processes, cpu_model, free_port, load_average, wait_for_port  # noqa: E402
+from bench_procs import (Processes, cpu_model, free_port, load_average,  # noqa: E402
+                         save_report, wait_for_port)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -216,17 +216,6 @@ def print_table(summary, memory, size):
           f"VmHWM {warm['hwm_kib'] / 1024:.1f} -> {end['hwm_kib'] / 1024:.1f} MiB")
 
 
-def save(report, out_dir):
-    os.makedirs(out_dir, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M")
-    path = os.path.join(out_dir, f"{stamp}-{socket.gethostname()}-large-bodies.json")
-    with open(path, "w") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
-    shutil.copyfile(path, os.path.join(out_dir, "latest-large-bodies.json"))
-    print(f"wrote {path} (and latest-large-bodies.json)")
-
-
 def main():
     args = parse_args()
     router_bin, ctl_bin = find_binaries(REPO)
@@ -265,7 +254,7 @@ def main():
         print_table(summary, memory, ctx.size)
         print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         if not args.no_save:
-            save(report, args.out)
+            save_report(report, args.out, "-large-bodies")
     except KeyboardInterrupt:
         print("large_body_bench: interrupted; stopping what it started")
         return 130

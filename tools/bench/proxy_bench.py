@@ -44,7 +44,7 @@ from bench_contenders import (add_shadow, copy_db, find_binaries, make_router_db
                               shadow_totals, start_backend, start_haproxy, start_nginx_proxy,
                               start_router)
 from bench_procs import (WRK_LUA, Processes, cpu_model, load_average, peak_rss_kib,  # noqa: E402
-                         run_wrk)
+                         run_wrk, save_report)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PATH = "/api/items/42"
@@ -232,17 +232,6 @@ def run_checks(procs, ctx, args, ports, report):
     print("  " + json.dumps(report["idle"]), flush=True)
 
 
-def save(report, out_dir):
-    os.makedirs(out_dir, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M")
-    path = os.path.join(out_dir, f"{stamp}-{socket.gethostname()}.json")
-    with open(path, "w") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
-    shutil.copyfile(path, os.path.join(out_dir, "latest.json"))
-    print(f"wrote {path} (and latest.json)")
-
-
 def machine_info():
     return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "host": socket.gethostname(), "cpus": os.cpu_count(), "cpu_model": cpu_model(),
@@ -275,7 +264,7 @@ def main():
         if args.checks_only:
             run_checks(procs, ctx, args, ports, report)
             if not args.no_save:
-                save(report, args.out)
+                save_report(report, args.out)
             return 0
         results = measure(ports, ctx, args)
         rss = {}
@@ -294,7 +283,7 @@ def main():
             run_checks(procs, ctx, args, ports, report)
         report["machine"]["load_average_at_end"] = load_average()
         if not args.no_save:
-            save(report, args.out)
+            save_report(report, args.out)
     except KeyboardInterrupt:
         print("proxy_bench: interrupted; stopping what it started")
         return 130
